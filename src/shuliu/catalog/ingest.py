@@ -1,0 +1,286 @@
+"""Ingest as a job: source → Parquet in the store → a new resource or a new version, all or nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from shuliu.auth.models import User
+from shuliu.catalog import service as catalog
+from shuliu.catalog.models import DatasetVersion
+from shuliu.catalog.schemas import ResourceCreate
+from shuliu.engine.core import USER_TYPES
+from shuliu.engine.ingest import IngestOptions, convert, detect_format
+from shuliu.engine.ingest.finish import rewrite_with_types
+from shuliu.engine.ingest.sql import safe_url
+from shuliu.errors import IngestError, NotFound, PermissionDenied, ValidationFailed
+from shuliu.jobs import service as jobs
+from shuliu.jobs.models import Job
+from shuliu.platform import Platform
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def check_sql_source(platform: Platform, url: str, actor: User, *, local: bool) -> None:
+    """SQL sources may not point at shuliu's own metadata, nor (over the network) at local files."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValidationFailed(f"not a SQLAlchemy URL: {exc}", field="source_url") from exc
+    own = make_url(platform.settings.db_url)
+    if (
+        parsed.get_backend_name() == own.get_backend_name()
+        and parsed.database == own.database
+        and (parsed.host == own.host)
+    ):
+        raise PermissionDenied("the platform's own metadata database cannot be ingested", field="source_url")
+    if not local and parsed.get_backend_name() == "sqlite" and actor.role != "admin":
+        raise PermissionDenied("only administrators ingest SQLite files on the server", field="source_url")
+
+
+def submit(
+    *,
+    platform: Platform,
+    session: Session,
+    actor: User,
+    source_path: Path | None = None,
+    source_url: str | None = None,
+    filename: str = "",
+    options: IngestOptions | None = None,
+    resource: ResourceCreate | None = None,
+    resource_id: str | None = None,
+    cleanup: bool = False,
+    source_sha256: str | None = None,
+    note: str = "",
+    local: bool = False,
+) -> Job:
+    """Check what can be checked now (rights, metadata, options), then queue the ingest job."""
+    options = options or IngestOptions()
+    options.validate()
+    if (source_path is None) == (source_url is None):
+        raise ValidationFailed("give a file or a SQL source URL", field="source")
+    if source_url is not None:
+        check_sql_source(platform, source_url, actor, local=local)
+    if resource_id:
+        existing = catalog.get_resource(session=session, actor=actor, resource_id=resource_id)
+        if not catalog.can_edit(actor, existing):
+            raise PermissionDenied("only the providing organization or an administrator adds versions")
+        resource_id = existing.id
+    else:
+        if resource is None:
+            raise ValidationFailed("a new resource needs at least a name", field="name")
+        if not catalog.can_create(actor):
+            raise PermissionDenied("only data providers and administrators register resources")
+        catalog._provider_for(session, actor, resource.org)
+        probe = resource.model_dump(exclude={"org"})
+        defaults = {
+            "category": "部门",
+            "share_type": "无条件共享",
+            "open_type": "不予开放",
+            "update_cycle": "不定期",
+            "status": "published",
+        }
+        catalog.validate({**defaults, **{k: v for k, v in probe.items() if v is not None}})
+    if source_path is not None:
+        fmt = detect_format(source_path, options.format)
+        name = filename or source_path.name
+    else:
+        fmt, name = "sql", safe_url(source_url or "")
+    params: dict[str, Any] = {
+        "source_path": str(source_path) if source_path else None,
+        "source_url": source_url,
+        "filename": name,
+        "format": fmt,
+        "options": options.to_dict(),
+        "resource": resource.model_dump(mode="json") if resource else None,
+        "resource_id": resource_id,
+        "cleanup": cleanup,
+        "source_sha256": source_sha256,
+        "note": note,
+    }
+    job = jobs.enqueue(session=session, kind="ingest", params=params, actor_id=actor.id)
+    return job
+
+
+def _referenced(platform: Platform, content_hash: str) -> bool:
+    with platform.db.session() as s:
+        return (
+            s.scalar(
+                select(func.count()).select_from(DatasetVersion).where(DatasetVersion.content_hash == content_hash)
+            )
+            or 0
+        ) > 0
+
+
+@jobs.handler("ingest")
+def run_ingest(ctx: jobs.JobContext) -> dict[str, Any]:
+    """The ingest job: convert, publish the Parquet set, then register it in one transaction."""
+    platform, p = ctx.platform, ctx.params
+    source_path = Path(p["source_path"]) if p.get("source_path") else None
+    options = IngestOptions(**p.get("options") or {})
+    started = time.monotonic()
+    stored = None
+    try:
+        with platform.store.staging() as staging, platform.engine() as engine:
+            result = convert(
+                source_path, staging, options, engine=engine, progress=ctx.progress, source_url=p.get("source_url")
+            )
+            ctx.progress(0.95, "store", force=True)
+            source_sha = p.get("source_sha256") or (file_sha256(source_path) if source_path else "")
+            stored = platform.store.publish(staging)
+        report = dict(result.report)
+        with platform.db.session() as s:
+            actor = s.get(User, ctx.actor_id) if ctx.actor_id else None
+            if actor is None:
+                raise PermissionDenied("the job's user no longer exists")
+            if p.get("resource_id"):
+                resource = catalog.get_resource(session=s, actor=actor, resource_id=p["resource_id"])
+                if not catalog.can_edit(actor, resource):
+                    raise PermissionDenied("only the providing organization or an administrator adds versions")
+            else:
+                data = ResourceCreate(**p["resource"])
+                resource = catalog.create_resource(
+                    session=s, actor=actor, data=data, format=p.get("format", "").upper()
+                )
+            version = catalog.add_version(
+                session=s,
+                actor=actor,
+                resource=resource,
+                new=catalog.NewVersion(
+                    content_hash=stored.content_hash,
+                    size_bytes=stored.size_bytes,
+                    rows=result.rows,
+                    columns=result.columns,
+                    source_name=p.get("filename", ""),
+                    source_format=p.get("format", ""),
+                    source_sha256=source_sha,
+                    options=options.to_dict(),
+                    report=report,
+                    duration_s=round(time.monotonic() - started, 3),
+                    note=p.get("note", ""),
+                ),
+            )
+            out = {
+                "resource_id": resource.id,
+                "code": resource.code,
+                "version": f"v{version.number}",
+                "version_id": version.id,
+                "content_hash": stored.content_hash,
+                "rows": result.rows,
+                "columns": [c.to_dict() for c in result.columns],
+                "warnings": report.get("warnings", []),
+            }
+        return out
+    except BaseException:
+        if stored is not None and not _referenced(platform, stored.content_hash):
+            platform.store.discard(stored.content_hash)
+        raise
+    finally:
+        if p.get("cleanup") and source_path is not None:
+            shutil.rmtree(source_path.parent, ignore_errors=True)
+        if p.get("source_url"):
+            _scrub_url(platform, ctx.job_id, p["source_url"])
+
+
+def _scrub_url(platform: Platform, job_id: str, url: str) -> None:
+    """Keep no database password in the job table once the job is over."""
+    with platform.db.session() as s:
+        job = s.get(Job, job_id)
+        if job is not None:
+            job.params = {**job.params, "source_url": safe_url(url)}
+
+
+def submit_retype(
+    *, platform: Platform, session: Session, actor: User, resource_id: str, types: dict[str, str], note: str = ""
+) -> Job:
+    """Queue a job that writes a new version with corrected column types."""
+    resource = catalog.get_resource(session=session, actor=actor, resource_id=resource_id)
+    if not catalog.can_edit(actor, resource):
+        raise PermissionDenied("only the providing organization or an administrator changes column types")
+    if not types:
+        raise ValidationFailed("name at least one column and its new type", field="types")
+    names = {c.name for c in resource.columns}
+    for name, typ in types.items():
+        if name not in names:
+            raise ValidationFailed(f"no 信息项 named {name!r}", field="types", column=name)
+        if typ not in USER_TYPES:
+            raise ValidationFailed(
+                f"{name}: unknown type {typ!r}; use one of {', '.join(USER_TYPES)}", field="types", column=name
+            )
+    version = catalog.get_version(session=session, resource=resource)
+    return jobs.enqueue(
+        session=session,
+        kind="retype",
+        actor_id=actor.id,
+        params={"resource_id": resource.id, "version_id": version.id, "types": types, "note": note},
+    )
+
+
+@jobs.handler("retype")
+def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
+    platform, p = ctx.platform, ctx.params
+    started = time.monotonic()
+    with platform.db.session() as s:
+        version = s.get(DatasetVersion, p["version_id"])
+        if version is None:
+            raise NotFound(f"no version {p['version_id']}")
+        files = platform.store.files(version.content_hash)
+        label = f"v{version.number}"
+        parent = version
+        base = {
+            "source_name": version.source_name,
+            "source_format": version.source_format,
+            "source_sha256": version.source_sha256,
+        }
+    stored = None
+    try:
+        with platform.store.staging() as staging, platform.engine() as engine:
+            ctx.progress(0.1, "cast", force=True)
+            rows, columns = rewrite_with_types(engine, files, staging, p["types"], file=label)
+            stored = platform.store.publish(staging)
+        with platform.db.session() as s:
+            actor = s.get(User, ctx.actor_id) if ctx.actor_id else None
+            resource = catalog.get_resource(session=s, actor=actor, resource_id=p["resource_id"])
+            if resource.current_version_id != parent.id:
+                raise IngestError("a newer version arrived meanwhile; correct the types on it instead")
+            note = p.get("note") or "类型修正: " + ", ".join(f"{k}→{v}" for k, v in p["types"].items())
+            new = catalog.add_version(
+                session=s,
+                actor=actor,
+                resource=resource,
+                action="retyped",
+                new=catalog.NewVersion(
+                    content_hash=stored.content_hash,
+                    size_bytes=stored.size_bytes,
+                    rows=rows,
+                    columns=columns,
+                    options={"column_types": p["types"]},
+                    report={"retyped_from": label},
+                    duration_s=round(time.monotonic() - started, 3),
+                    note=note,
+                    parent_version_id=parent.id,
+                    **base,
+                ),
+            )
+            return {
+                "resource_id": resource.id,
+                "version": f"v{new.number}",
+                "rows": rows,
+                "columns": [c.to_dict() for c in columns],
+            }
+    except BaseException:
+        if stored is not None and not _referenced(platform, stored.content_hash):
+            platform.store.discard(stored.content_hash)
+        raise

@@ -1,0 +1,102 @@
+"""The last step every reader shares: user type corrections, empty unnamed columns, final file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from shuliu.engine.core import USER_TYPES, ColumnInfo, DataEngine, quote_ident, quote_str
+from shuliu.errors import IngestError
+
+PART = "part-0.parquet"
+
+
+def check_casts(engine: DataEngine, source_sql: str, casts: dict[str, str], *, file: str) -> None:
+    """Raise IngestError naming the first row whose value does not fit the requested type."""
+    for name, duck_type in casts.items():
+        c = quote_ident(name)
+        rows = engine.sql(
+            f"SELECT rn, v FROM (SELECT row_number() OVER () AS rn, {c}::VARCHAR AS v, "
+            f"try_cast({c} AS {duck_type}) AS t FROM {source_sql}) WHERE v IS NOT NULL AND t IS NULL LIMIT 1"
+        )
+        if rows:
+            rn, value = rows[0]
+            (total,) = engine.sql(
+                f"SELECT count(*) FROM {source_sql} WHERE {c} IS NOT NULL AND try_cast({c} AS {duck_type}) IS NULL"
+            )[0]
+            raise IngestError(
+                f"{file}: column {name!r} cannot become {_user_type(duck_type)}: row {rn} holds {value!r}"
+                f" ({total} value{'s' if total != 1 else ''} do not fit)",
+                file=file,
+                column=name,
+                row=int(rn),
+                value=str(value),
+            )
+
+
+def _user_type(duck_type: str) -> str:
+    return next((k for k, v in USER_TYPES.items() if v == duck_type), duck_type)
+
+
+def finalize(
+    engine: DataEngine,
+    staging: Path,
+    raw: Path,
+    *,
+    file: str,
+    unnamed: Iterable[str] = (),
+    casts: dict[str, str] | None = None,
+) -> tuple[int, list[ColumnInfo], list[str]]:
+    """Turn `raw` into the version's Parquet file; returns (rows, columns, dropped column names)."""
+    casts = {k: USER_TYPES.get(v, v) for k, v in (casts or {}).items()}
+    source = f"read_parquet({quote_str(str(raw))})"
+    names = [r[0] for r in engine.sql(f"DESCRIBE SELECT * FROM {source}")]
+    missing = [k for k in casts if k not in names]
+    if missing:
+        raise IngestError(f"{file}: no column named {missing[0]!r} to set a type on", file=file, column=missing[0])
+    dropped: list[str] = []
+    unnamed = [u for u in unnamed if u in names]
+    if unnamed:
+        counts = engine.sql(f"SELECT {', '.join(f'count({quote_ident(u)})' for u in unnamed)} FROM {source}")[0]
+        dropped = [u for u, n in zip(unnamed, counts, strict=True) if n == 0]
+    check_casts(engine, source, casts, file=file)
+    final = staging / PART
+    if dropped or casts:
+        select = ", ".join(
+            f"CAST({quote_ident(n)} AS {casts[n]}) AS {quote_ident(n)}" if n in casts else quote_ident(n)
+            for n in names
+            if n not in dropped
+        )
+        if not select:
+            raise IngestError(f"{file}: every column is empty", file=file)
+        engine.sql(
+            f"COPY (SELECT {select} FROM {source}) TO {quote_str(str(final))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        raw.unlink()
+    else:
+        os.replace(raw, final)
+    table = engine.table([final])
+    columns = engine.schema(table)
+    rows = engine.count(table)
+    return rows, columns, dropped
+
+
+def rewrite_with_types(
+    engine: DataEngine, files: list[Path], staging: Path, types: dict[str, str], *, file: str
+) -> tuple[int, list[ColumnInfo]]:
+    """A new Parquet file from a stored version with some columns cast to user-chosen types."""
+    casts = {k: USER_TYPES.get(v, v) for k, v in types.items()}
+    source = "read_parquet([" + ", ".join(quote_str(str(f)) for f in files) + "])"
+    names = [r[0] for r in engine.sql(f"DESCRIBE SELECT * FROM {source}")]
+    missing = [k for k in casts if k not in names]
+    if missing:
+        raise IngestError(f"{file}: no column named {missing[0]!r}", file=file, column=missing[0])
+    check_casts(engine, source, casts, file=file)
+    select = ", ".join(
+        f"CAST({quote_ident(n)} AS {casts[n]}) AS {quote_ident(n)}" if n in casts else quote_ident(n) for n in names
+    )
+    final = staging / PART
+    engine.sql(f"COPY (SELECT {select} FROM {source}) TO {quote_str(str(final))} (FORMAT parquet, COMPRESSION zstd)")
+    table = engine.table([final])
+    return engine.count(table), engine.schema(table)

@@ -1,0 +1,244 @@
+"""Delimited text (CSV/TSV) → Parquet, streaming, in bounded memory.
+
+The dialect comes from `shuliu.engine.sniff`. Files that DuckDB can read as they are (UTF-8,
+no trailer) are read in place; the others are first copied once, transcoded to UTF-8 and cut to
+the table between the title lines and the trailer notes. DuckDB then parses with explicit column
+types and records rejected lines, which become clear errors (or a widened type and a retry).
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from pathlib import Path
+
+from shuliu.engine.core import USER_TYPES, DataEngine, quote_ident, quote_str
+from shuliu.engine.infer import WIDER, infer_types
+from shuliu.engine.ingest import ConvertResult, IngestOptions, Progress
+from shuliu.engine.ingest.finish import finalize
+from shuliu.engine.sniff import ENCODING_LABELS, sniff_text, split_fields
+from shuliu.errors import IngestError
+
+CHUNK = 4 << 20
+MAX_LINE = 16 << 20
+
+
+def _line_offsets(path: Path, skip_lines: int, trailer_lines: int) -> tuple[int, int]:
+    """Byte offsets of the start of line `skip_lines` and of the first trailer line."""
+    size = path.stat().st_size
+    start = 0
+    with path.open("rb") as fh:
+        for _ in range(skip_lines):
+            line = fh.readline()
+            if not line:
+                break
+            start += len(line)
+        end = size
+        if trailer_lines:
+            back = min(size, 1 << 20)
+            fh.seek(size - back)
+            tail = fh.read()
+            body = tail[:-1] if tail.endswith(b"\n") else tail
+            cut = len(body)
+            for _ in range(trailer_lines):
+                cut = body.rfind(b"\n", 0, cut)
+                if cut < 0:
+                    break
+            end = size - back + cut + 1 if cut >= 0 else size - back
+    return start, max(start, end)
+
+
+def _copy_normalised(src: Path, dest: Path, encoding: str, start: int, end: int, progress: Progress) -> None:
+    """Copy bytes [start, end) of `src` to `dest` as UTF-8, checking the encoding as it goes."""
+    decoder = None if encoding in ("utf-8", "utf-8-sig") else codecs.getincrementaldecoder(encoding)("strict")
+    total = max(1, end - start)
+    done = 0
+    lines_before = None
+    with src.open("rb") as fin, dest.open("wb") as fout:
+        fin.seek(start)
+        if encoding == "utf-8-sig" and start == 0:
+            bom = fin.read(3)
+            done += 3 if bom == codecs.BOM_UTF8 else 0
+            if bom != codecs.BOM_UTF8:
+                fin.seek(start)
+        while done < total:
+            chunk = fin.read(min(CHUNK, total - done))
+            if not chunk:
+                break
+            if decoder is None:
+                fout.write(chunk)
+            else:
+                try:
+                    fout.write(decoder.decode(chunk, final=done + len(chunk) >= total).encode("utf-8"))
+                except UnicodeDecodeError as exc:
+                    if lines_before is None:
+                        lines_before = _count_lines(src, start + done + exc.start)
+                    raise IngestError(
+                        f"{src.name}: line {lines_before + 1} is not valid "
+                        f"{ENCODING_LABELS.get(encoding, encoding)} (bytes {chunk[exc.start : exc.end]!r});"
+                        " the file may mix encodings",
+                        file=src.name,
+                        line=lines_before + 1,
+                    ) from exc
+            done += len(chunk)
+            progress(0.4 * done / total, "transcode")
+
+
+def _count_lines(path: Path, upto: int) -> int:
+    count = 0
+    with path.open("rb") as fh:
+        remaining = upto
+        while remaining > 0:
+            chunk = fh.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            count += chunk.count(b"\n")
+            remaining -= len(chunk)
+    return count
+
+
+def convert_text(
+    path: Path, staging: Path, options: IngestOptions, *, engine: DataEngine, progress: Progress
+) -> ConvertResult:
+    progress(0.01, "sniff")
+    dialect = sniff_text(
+        path,
+        encoding=options.encoding,
+        delimiter=options.delimiter,
+        header_line=options.header_row - 1 if options.header_row else None,
+        no_header=options.no_header,
+    )
+    names = dialect.header
+    width = len(names)
+    skip = dialect.header_line if dialect.header_line is not None else dialect.first_data_line
+    needs_copy = dialect.encoding not in ("utf-8", "utf-8-sig") or dialect.trailer_lines > 0
+    if needs_copy:
+        start, end = _line_offsets(path, skip, dialect.trailer_lines)
+        source = staging / "normalised.csv"
+        _copy_normalised(path, source, dialect.encoding, start, end, progress)
+        line_offset = skip  # DuckDB's line 1 is our line skip+1
+        duck_skip = 0
+    else:
+        source, line_offset, duck_skip = path, 0, skip
+    unknown = [n for n in options.column_types if n not in names]
+    if unknown:
+        raise IngestError(
+            f"{path.name}: no column named {unknown[0]!r} to set a type on", file=path.name, column=unknown[0]
+        )
+    progress(0.42, "infer types")
+    types = infer_types(engine, names, dialect.sample_rows + dialect.tail_rows)
+    fixed = {n for n in options.column_types}
+    for i, n in enumerate(names):
+        if n in options.column_types:
+            types[i] = USER_TYPES[options.column_types[n]]
+    raw = staging / "raw.parquet"
+    extra = 0
+    for attempt in range(8):
+        all_names = names + [f"列{width + j + 1}" for j in range(extra)]
+        all_types = types + ["VARCHAR"] * extra
+        rejects = engine.unique_name("rejects")
+        columns = (
+            "{" + ", ".join(f"{quote_str(n)}: {quote_str(t)}" for n, t in zip(all_names, all_types, strict=True)) + "}"
+        )
+        read = (
+            f"read_csv({quote_str(str(source))}, auto_detect=false, delim={quote_str(dialect.delimiter)}, "
+            f"quote='\"', escape='\"', header={'true' if dialect.header_line is not None else 'false'}, "
+            f"skip={duck_skip}, null_padding=true, columns={columns}, max_line_size={MAX_LINE}, "
+            f"store_rejects=true, rejects_table={quote_str(rejects)}, "
+            f"rejects_scan={quote_str(rejects + '_scan')}, rejects_limit=1000)"
+        )
+        base = 0.45 + 0.45 * attempt / 8
+        with engine.progress_watch(lambda f, b=base: progress(b + 0.45 * f, "convert")):
+            try:
+                engine.sql(f"COPY (SELECT * FROM {read}) TO {quote_str(str(raw))} (FORMAT parquet, COMPRESSION zstd)")
+            except Exception as exc:  # DuckDB raises its own error types
+                raise IngestError(f"{path.name}: {_first_line(str(exc))}", file=path.name) from exc
+        errors = engine.sql(
+            f"SELECT line, column_idx, column_name, error_type, csv_line, error_message "
+            f"FROM {quote_ident(rejects)} ORDER BY line LIMIT 1000"
+        )
+        if not errors:
+            break
+        widened = False
+        grow = 0
+        for line, _col_idx, col_name, kind, csv_line, message in errors:
+            real_line = int(line) + line_offset
+            if kind == "CAST":
+                if col_name in fixed:
+                    raise IngestError(
+                        f"{path.name}: line {real_line}, column {col_name!r}: {_cast_reason(message)}",
+                        file=path.name,
+                        line=real_line,
+                        column=col_name,
+                    )
+                i = all_names.index(col_name)
+                if i < width and types[i] != WIDER[types[i]]:
+                    types[i] = WIDER[types[i]]
+                    widened = True
+            elif kind == "TOO MANY COLUMNS":
+                cells = split_fields(csv_line, dialect.delimiter)
+                if all(not c.strip() for c in cells[width + extra :]):
+                    grow = max(grow, len(cells) - width - extra)
+                else:
+                    raise IngestError(
+                        f"{path.name}: line {real_line} has {len(cells)} fields but the header has {width}"
+                        f" (extra values: {', '.join(repr(c) for c in cells[width:][:3])})",
+                        file=path.name,
+                        line=real_line,
+                    )
+            elif kind == "INVALID UNICODE":
+                raise IngestError(
+                    f"{path.name}: line {real_line} is not valid {dialect.encoding_label}; the file may mix encodings",
+                    file=path.name,
+                    line=real_line,
+                )
+            else:
+                raise IngestError(
+                    f"{path.name}: line {real_line}: {_first_line(message)}", file=path.name, line=real_line
+                )
+        if grow:
+            extra += grow
+        elif not widened:
+            line, _, col_name, kind, _, message = errors[0]
+            raise IngestError(
+                f"{path.name}: line {int(line) + line_offset}: {_first_line(message)}",
+                file=path.name,
+                line=int(line) + line_offset,
+            )
+    else:
+        raise IngestError(f"{path.name}: could not settle the column types", file=path.name)
+    if source != path:
+        os.unlink(source)
+    extra_names = [f"列{width + j + 1}" for j in range(extra)]
+    unnamed = [n for n, raw_name in zip(names, dialect.raw_header, strict=False) if not raw_name] + extra_names
+    progress(0.92, "finish")
+    rows, cols, dropped = finalize(engine, staging, raw, file=path.name, unnamed=unnamed)
+    kept_extra = [n for n in extra_names if n not in dropped]
+    warnings = [w for w in dialect.warnings if not any(f"named it {d}" in w for d in dropped)]
+    if kept_extra:  # only reachable when extra fields were empty in the lines DuckDB reported
+        warnings.append(
+            f"{path.name}: some lines have more fields than the header; extra columns "
+            f"{', '.join(kept_extra)} were added"
+        )
+    report = {
+        "encoding": dialect.encoding_label,
+        "delimiter": dialect.delimiter_label,
+        "header_line": dialect.header_line + 1 if dialect.header_line is not None else None,
+        "title_lines": dialect.title_lines,
+        "trailer": dialect.trailer,
+        "dropped_empty_columns": dropped,
+        "warnings": warnings,
+    }
+    return ConvertResult(rows=rows, columns=cols, report=report)
+
+
+def _first_line(message: str) -> str:
+    for line in message.splitlines():
+        line = line.strip()
+        if line and not line.startswith(("Invalid Input Error: CSV Error", "Original Line")):
+            return line.removeprefix("Invalid Input Error: ").removeprefix("Conversion Error: ")
+    return message.strip()
+
+
+def _cast_reason(message: str) -> str:
+    return message.split(". ", 1)[-1] if ". " in message else message

@@ -1,0 +1,82 @@
+"""The running installation: settings, metadata database, dataset store, data engine, jobs."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy import text
+
+from shuliu.config import Settings, get_settings
+from shuliu.db import migrate
+from shuliu.db.session import Database
+from shuliu.engine.core import DataEngine
+from shuliu.store.service import Store
+
+log = logging.getLogger(__name__)
+
+
+class Platform:
+    """One per process (server, worker, CLI command); tests build one per test."""
+
+    def __init__(self, settings: Settings, *, upgrade: bool = True) -> None:
+        self.settings = settings
+        settings.ensure_dirs()
+        self.db = Database(settings.db_url)
+        if upgrade:
+            self.upgrade()
+        self.store = Store(settings.store_dir)
+        from shuliu.jobs.service import Runner
+
+        self.runner: Runner | None = None
+        self._runner_cls = Runner
+        _register_handlers()
+
+    @classmethod
+    def open(cls, settings: Settings | None = None) -> Platform:
+        return cls(settings or get_settings())
+
+    def upgrade(self) -> None:
+        """Apply migrations; on PostgreSQL under an advisory lock so web processes don't race."""
+        if self.db.dialect == "postgresql":
+            with self.db.engine.connect() as conn:
+                conn.execute(text("SELECT pg_advisory_lock(727274)"))
+                try:
+                    migrate.upgrade(self.db.engine)
+                finally:
+                    conn.execute(text("SELECT pg_advisory_unlock(727274)"))
+                    conn.commit()
+        else:
+            migrate.upgrade(self.db.engine)
+
+    def engine(self) -> DataEngine:
+        """A fresh data engine (DuckDB connection) with this installation's limits."""
+        return DataEngine(
+            threads=self.settings.engine_threads,
+            memory_limit=self.settings.engine_memory_limit,
+            temp_dir=self.settings.home / "tmp" / "duckdb",
+        )
+
+    def start_jobs(self) -> None:
+        """Embedded mode: run jobs on background threads of this process."""
+        if self.runner is None and self.settings.jobs_mode == "inline":
+            self.runner = self._runner_cls(self, threads=self.settings.job_threads, poll=1.0)
+            self.runner.start()
+
+    def notify_jobs(self) -> None:
+        if self.runner is not None:
+            self.runner.notify()
+
+    def close(self) -> None:
+        if self.runner is not None:
+            self.runner.stop()
+        self.db.dispose()
+
+    @property
+    def home(self) -> Path:
+        return self.settings.home
+
+
+def _register_handlers() -> None:
+    """Import the modules whose job handlers register themselves."""
+    import shuliu.catalog.ingest  # noqa: F401

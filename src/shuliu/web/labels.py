@@ -1,0 +1,108 @@
+"""Display names for codes that appear in pages; msgids marked with N_ for extraction."""
+
+from __future__ import annotations
+
+from shuliu import i18n
+
+
+def N_(message: str) -> str:
+    return message
+
+
+ROLES = {
+    "admin": N_("Administrator"),
+    "provider": N_("Data provider"),
+    "consumer": N_("Data consumer"),
+    "auditor": N_("Auditor"),
+}
+SORTS = {
+    "relevance": N_("Relevance"),
+    "name": N_("Name"),
+    "updated": N_("Recently updated"),
+    "published": N_("Publication date"),
+    "rows": N_("Most rows"),
+}
+FACETS = {
+    "provider": N_("Provider"),
+    "category": N_("Category"),
+    "share_type": N_("Share type"),
+    "open_type": N_("Open type"),
+    "format": N_("Format"),
+    "update_cycle": N_("Update cycle"),
+    "tags": N_("Tags"),
+}
+ACTIONS = {
+    "created": N_("Registered"),
+    "updated": N_("Metadata changed"),
+    "new_version": N_("New version"),
+    "retyped": N_("Column types corrected"),
+}
+FIELDS = {
+    "name": N_("Resource name"),
+    "summary": N_("Summary"),
+    "category": N_("Category"),
+    "category_item": N_("Item (项)"),
+    "category_sub": N_("Sub-item"),
+    "category_detail": N_("Detail"),
+    "share_type": N_("Share type"),
+    "share_condition": N_("Share condition"),
+    "share_basis": N_("Basis"),
+    "share_method": N_("Share method"),
+    "open_type": N_("Open type"),
+    "open_condition": N_("Open condition"),
+    "open_basis": N_("Basis for not opening"),
+    "update_cycle": N_("Update cycle"),
+    "published_on": N_("Publication date"),
+    "related_codes": N_("Related resource codes"),
+    "tags": N_("Tags"),
+    "status": N_("Status"),
+    "code": N_("Resource code"),
+    "format": N_("Format"),
+    "version": N_("Version"),
+    "rows": N_("Rows"),
+    "信息项": N_("Information items"),
+}
+PROBLEMS = {
+    "not-found": N_("Not found"),
+    "permission-denied": N_("Permission denied"),
+    "authentication-failed": N_("Sign-in needed"),
+    "validation-failed": N_("Invalid input"),
+    "conflict": N_("Conflict"),
+    "payload-too-large": N_("Upload too large"),
+    "ingest-failed": N_("Ingest failed"),
+    "source-unavailable": N_("Source unavailable"),
+    "bad-query": N_("Bad search query"),
+    "internal-error": N_("Internal error"),
+    "worker-lost": N_("Worker lost"),
+    "method-not-allowed": N_("Method not allowed"),
+    "error": N_("Error"),
+}
+JOB_KINDS = {"ingest": N_("Ingest"), "retype": N_("Type correction")}
+JOB_STATUSES = {
+    "queued": N_("Queued"),
+    "running": N_("Running"),
+    "succeeded": N_("Succeeded"),
+    "failed": N_("Failed"),
+    "cancelled": N_("Cancelled"),
+}
+
+
+def _lookup(table: dict[str, str]):  # type: ignore[no-untyped-def]
+    def name(code: str) -> str:
+        if code.startswith("信息项:"):
+            return i18n.gettext("Information items") + code[len("信息项") :]
+        return i18n.gettext(table[code]) if code in table else code
+
+    return name
+
+
+GLOBALS = {
+    "role_name": _lookup(ROLES),
+    "sort_name": _lookup(SORTS),
+    "facet_name": _lookup(FACETS),
+    "action_name": _lookup(ACTIONS),
+    "field_name": _lookup(FIELDS),
+    "problem_title": _lookup(PROBLEMS),
+    "job_kind": _lookup(JOB_KINDS),
+    "job_status": _lookup(JOB_STATUSES),
+}
