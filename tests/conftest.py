@@ -87,6 +87,29 @@ def drop_pg_database(name: str) -> None:
     admin.dispose()
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters in tests (production keeps argon2-cffi's defaults)."""
+    from argon2 import PasswordHasher
+
+    from shuliu.auth import service as auth
+
+    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite metadata database migrated to head once; tests copy it."""
+    from shuliu.db import migrate
+    from shuliu.db.session import Database
+
+    path = tmp_path_factory.mktemp("tmpl") / "shuliu.db"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db.engine)
+    db.dispose()
+    return path
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
@@ -95,6 +118,10 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def database_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str | None]:
     if backend == "sqlite":
+        import shutil
+
+        (tmp_path / "home").mkdir(exist_ok=True)
+        shutil.copy(request.getfixturevalue("sqlite_template"), tmp_path / "home" / "shuliu.db")
         yield None
         return
     template = request.getfixturevalue("pg_template")
@@ -191,10 +218,12 @@ def ingest_file(
     return jobs.execute(platform, job_id)
 
 
-def wait_job(client: Any, job_id: str, timeout: float = 60) -> dict[str, Any]:
+def wait_job(client: Any, job_id: str, headers: dict[str, str] | None = None, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        body = client.get(f"/api/v1/jobs/{job_id}").json()
+        resp = client.get(f"/api/v1/jobs/{job_id}", headers=headers)
+        assert resp.status_code == 200, resp.text
+        body = resp.json()
         if body["status"] in ("succeeded", "failed", "cancelled"):
             return body  # type: ignore[no-any-return]
         time.sleep(0.05)

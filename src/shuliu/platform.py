@@ -7,11 +7,14 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from typing import TYPE_CHECKING
+
 from shuliu.config import Settings, get_settings
-from shuliu.db import migrate
 from shuliu.db.session import Database
-from shuliu.engine.core import DataEngine
 from shuliu.store.service import Store
+
+if TYPE_CHECKING:
+    from shuliu.engine.core import DataEngine
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,10 @@ class Platform:
 
     def upgrade(self) -> None:
         """Apply migrations; on PostgreSQL under an advisory lock so web processes don't race."""
+        from shuliu.db import migrate
+
+        if migrate.is_current(self.db.engine):
+            return
         if self.db.dialect == "postgresql":
             with self.db.engine.connect() as conn:
                 conn.execute(text("SELECT pg_advisory_lock(727274)"))
@@ -51,6 +58,8 @@ class Platform:
 
     def engine(self) -> DataEngine:
         """A fresh data engine (DuckDB connection) with this installation's limits."""
+        from shuliu.engine.core import DataEngine
+
         return DataEngine(
             threads=self.settings.engine_threads,
             memory_limit=self.settings.engine_memory_limit,

@@ -23,10 +23,9 @@ log = logging.getLogger(__name__)
 
 
 def _is_api(request: Request) -> bool:
-    return (
-        request.url.path.startswith("/api/")
-        or ("application/json" in request.headers.get("accept", "")
-        and ("text/html" not in request.headers.get("accept", "")))
+    return request.url.path.startswith("/api/") or (
+        "application/json" in request.headers.get("accept", "")
+        and ("text/html" not in request.headers.get("accept", ""))
     )
 
 

@@ -77,14 +77,25 @@ def check_csrf(request: Request, via: str, form_token: str | None = None) -> Non
 
 
 @contextmanager
-def caller(request: Request, form_token: str | None = None) -> Iterator[Caller]:
-    """A database session (committed on success) and the identified user for this request."""
+def caller(request: Request, form_token: str | None = None, *, read_only: bool = False) -> Iterator[Caller]:
+    """A database session (committed on success) and the identified user for this request.
+
+    `read_only` skips the CSRF check: for re-rendering a form after its write failed.
+    """
     platform = get_platform(request)
     with platform.db.session() as session:
         user, via = _identify(request, session)
-        check_csrf(request, via, form_token)
-        request.state.user = user
-        yield Caller(session=session, user=user, via=via)
+        if user is not None:
+            # Error pages render after the rollback; keep the user usable for them.
+            request.state.user = user
+        try:
+            if not read_only:
+                check_csrf(request, via, form_token)
+            yield Caller(session=session, user=user, via=via)
+        except BaseException:
+            if user is not None and user in session:
+                session.expunge(user)
+            raise
 
 
 def login(request: Request, user: User) -> None:

@@ -199,8 +199,10 @@ def next_code(*, session: Session, prefix: str) -> str:
 def get_resource(*, session: Session, actor: User | None, resource_id: str) -> Resource:
     """A resource the actor may see (by id or 资源代码); NotFound otherwise, never a hint it exists."""
     resource = session.get(Resource, resource_id)
-    if resource is None and CODE_RE.match(resource_id):
-        resource = session.scalar(select(Resource).where(Resource.code == resource_id))
+    # A 资源代码 also works, with its "/" written "-" where it must fit in a URL path segment.
+    code = resource_id.replace("-", "/", 1) if re.fullmatch(r"\d{9}-\d{6}", resource_id) else resource_id
+    if resource is None and CODE_RE.match(code):
+        resource = session.scalar(select(Resource).where(Resource.code == code))
     if resource is None or not is_visible(actor, resource, session):
         raise NotFound(f"no resource {resource_id}", resource_id=resource_id)
     return resource

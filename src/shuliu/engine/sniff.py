@@ -84,9 +84,22 @@ def detect_encoding(path: Path, head: bytes, truncated: bool) -> str:
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
-    for encoding in ("utf-8", "gb18030"):
-        if _decodes(head, encoding, truncated):
-            return encoding
+    if _decodes(head, "utf-8", truncated):
+        return "utf-8"
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        prefix = head[: exc.start]
+        if any(b >= 0xC2 for b in prefix) and _decodes(prefix, "utf-8", True):
+            # Chinese text in valid UTF-8, then bytes that are not: one file, two encodings.
+            line = prefix.count(b"\n") + 1
+            raise IngestError(
+                f"{path.name}: line {line} is not valid UTF-8 while the lines before it are; the file mixes encodings",
+                file=path.name,
+                line=line,
+            ) from exc
+    if _decodes(head, "gb18030", truncated):
+        return "gb18030"
     from charset_normalizer import from_bytes
 
     best = from_bytes(head).best()

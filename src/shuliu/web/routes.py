@@ -262,7 +262,7 @@ async def resource_edit_submit(request: Request, resource_id: str) -> Response:
     except ShuliuError as exc:
         if exc.status in (401, 403, 404):
             raise
-        with caller(request) as c:
+        with caller(request, read_only=True) as c:
             resource = catalog.get_resource(session=c.session, actor=c.user, resource_id=resource_id)
             return render(
                 request,
@@ -422,7 +422,7 @@ def admin_users_create(
     except ShuliuError as exc:
         if exc.status in (401, 403):
             raise
-        with caller(request) as c:
+        with caller(request, read_only=True) as c:
             return render(
                 request,
                 "admin_users.html",
@@ -446,7 +446,7 @@ def admin_orgs_create(
     except ShuliuError as exc:
         if exc.status in (401, 403):
             raise
-        with caller(request) as c:
+        with caller(request, read_only=True) as c:
             return render(
                 request,
                 "admin_users.html",

@@ -113,7 +113,9 @@ def convert_sheet(
     section_rows: set[int] = set()
     for (r0, c0), (r1, c1) in merges:
         value = rows[r0][c0] if r0 < len(rows) and c0 < width else ""
-        if r0 == r1 and c1 - c0 + 1 >= max(2, width // 2):
+        # A row merged across (nearly) the whole table holding one value is a title or section row.
+        single = r0 < len(rows) and sum(1 for v in rows[r0] if not _empty(v)) == 1
+        if r0 == r1 and single and c1 - c0 + 1 >= max(2, math.ceil(0.8 * width)):
             section_rows.add(r0)
         for r in range(r0, min(r1, len(rows) - 1) + 1):
             for c in range(c0, min(c1, width - 1) + 1):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 from pathlib import Path
 
 from shuliu.engine.core import USER_TYPES, DataEngine, quote_ident, quote_str
@@ -68,6 +69,7 @@ def _copy_normalised(src: Path, dest: Path, encoding: str, start: int, end: int,
             if decoder is None:
                 fout.write(chunk)
             else:
+                _refuse_utf8_lines(src, chunk, encoding, start + done)
                 try:
                     fout.write(decoder.decode(chunk, final=done + len(chunk) >= total).encode("utf-8"))
                 except UnicodeDecodeError as exc:
@@ -76,12 +78,36 @@ def _copy_normalised(src: Path, dest: Path, encoding: str, start: int, end: int,
                     raise IngestError(
                         f"{src.name}: line {lines_before + 1} is not valid "
                         f"{ENCODING_LABELS.get(encoding, encoding)} (bytes {chunk[exc.start : exc.end]!r});"
-                        " the file may mix encodings",
+                        " the file mixes encodings",
                         file=src.name,
                         line=lines_before + 1,
                     ) from exc
             done += len(chunk)
             progress(0.4 * done / total, "transcode")
+
+
+# Two or more CJK characters in UTF-8 form; GB18030 decodes such bytes without error (as the
+# wrong characters), so a GBK file with a UTF-8 line would otherwise turn into mojibake silently.
+UTF8_CJK_RUN = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2}){2,}")
+
+
+def _refuse_utf8_lines(src: Path, chunk: bytes, encoding: str, offset: int) -> None:
+    """Raise if a line of this non-UTF-8 chunk is valid UTF-8 with Chinese text in it."""
+    for match in UTF8_CJK_RUN.finditer(chunk):
+        begin = chunk.rfind(b"\n", 0, match.start()) + 1
+        end = chunk.find(b"\n", match.end())
+        line = chunk[begin : end if end >= 0 else len(chunk)]
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        number = _count_lines(src, offset + begin) + 1
+        raise IngestError(
+            f"{src.name}: line {number} is UTF-8 while the file is {ENCODING_LABELS.get(encoding, encoding)};"
+            " the file mixes encodings",
+            file=src.name,
+            line=number,
+        )
 
 
 def _count_lines(path: Path, upto: int) -> int:
@@ -188,7 +214,7 @@ def convert_text(
                     )
             elif kind == "INVALID UNICODE":
                 raise IngestError(
-                    f"{path.name}: line {real_line} is not valid {dialect.encoding_label}; the file may mix encodings",
+                    f"{path.name}: line {real_line} is not valid {dialect.encoding_label}; the file mixes encodings",
                     file=path.name,
                     line=real_line,
                 )
