@@ -47,7 +47,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def pick_language(requested: str | None, accept_language: str | None = None) -> str:
     """The language to use: an explicit choice, else Accept-Language, else zh_CN."""
     if requested in LANGUAGES:
-        return requested  # type: ignore[return-value]
+        return requested
     if requested:
         short = requested.replace("-", "_").split("_")[0].lower()
         if short == "en":
@@ -67,5 +67,5 @@ def pick_language(requested: str | None, accept_language: str | None = None) -> 
 def translations(lang: str) -> Translations:
     """A Babel Translations object (for tools that want one)."""
     t = Translations()
-    t._catalog = dict(catalog(lang))  # type: ignore[attr-defined]
+    t._catalog = dict(catalog(lang))  # type: ignore[assignment]
     return t

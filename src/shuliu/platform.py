@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import text
-
-from typing import TYPE_CHECKING
 
 from shuliu.config import Settings, get_settings
 from shuliu.db.session import Database

@@ -83,7 +83,7 @@ def test_late_value_widens_type_instead_of_failing(tmp_path: Path) -> None:
 
 def test_user_types_are_applied_and_checked(tmp_path: Path) -> None:
     path = write(tmp_path, "c.csv", "代码,值\n001,1\n002,2\n")
-    result, rows = run(path, tmp_path, column_types={"值": "float64"})
+    result, _rows = run(path, tmp_path, column_types={"值": "float64"})
     assert {c.name: c.type for c in result.columns}["值"] == "float64"
     with pytest.raises(IngestError) as exc:
         run(path, tmp_path / "b", column_types={"代码": "date"})
@@ -137,7 +137,7 @@ def test_short_rows_are_padded_and_empty_extra_fields_tolerated(tmp_path: Path) 
 
 
 def test_mixed_encoding_names_the_line(tmp_path: Path) -> None:
-    body = "名称,值\n".encode("gbk") + "武汉,1\n".encode("gbk") * 50 + "宜昌,2\n".encode("utf-8")
+    body = "名称,值\n".encode("gbk") + "武汉,1\n".encode("gbk") * 50 + "宜昌,2\n".encode()
     with pytest.raises(IngestError) as exc:
         run(write(tmp_path, "m.csv", body), tmp_path)
     assert exc.value.details["line"] == 52 and "mixes encodings" in exc.value.message
@@ -249,7 +249,7 @@ def test_broken_json_names_the_problem(tmp_path: Path) -> None:
 def test_parquet_roundtrip_and_fake_parquet(tmp_path: Path) -> None:
     table = pa.table({"名称": ["甲", "乙"], "数量": pa.array([1, 2], pa.int32())})
     pq.write_table(table, tmp_path / "in.parquet")
-    result, rows = run(tmp_path / "in.parquet", tmp_path)
+    _result, rows = run(tmp_path / "in.parquet", tmp_path)
     assert rows == [{"名称": "甲", "数量": 1}, {"名称": "乙", "数量": 2}]
     with pytest.raises(IngestError, match="not a Parquet file"):
         run(write(tmp_path, "fake.parquet", b"hello"), tmp_path / "f")

@@ -234,9 +234,9 @@ def search(
         else:
             col = getattr(Resource, facet)
             fstmt = select(col, func.count()).select_from(Resource).where(cond, col != "").group_by(col)
-        values = [FacetValue(value=str(v), count=int(n)) for v, n in session.execute(fstmt) if v is not None]
-        values.sort(key=lambda fv: (-fv.count, fv.value))
-        facets[facet] = values[:30]
+        counted = [FacetValue(value=str(v), count=int(n)) for v, n in session.execute(fstmt) if v is not None]
+        counted.sort(key=lambda fv: (-fv.count, fv.value))
+        facets[facet] = counted[:30]
     return SearchResults(
         query=q, count=int(total), page=page, per_page=per_page, sort=sort, results=hits, facets=facets, filters=filters
     )

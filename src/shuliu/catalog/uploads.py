@@ -93,7 +93,7 @@ async def receive(
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return Upload(id=upload_id, path=path, filename=name, size=size, sha256=meta["sha256"], owner_id=owner_id)
+    return Upload(id=upload_id, path=path, filename=name, size=size, sha256=digest.hexdigest(), owner_id=owner_id)
 
 
 def get(root: Path, upload_id: str, *, owner_id: int) -> Upload:

@@ -47,6 +47,16 @@ F = TypeVar("F", bound=Callable[..., Any])
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
 
 
+def print_lines(lines: list[str]) -> Callable[[], None]:
+    """A human printer for emit(): one line each."""
+
+    def human() -> None:
+        for line in lines:
+            out.print(line)
+
+    return human
+
+
 def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
     if as_json or human is None:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
@@ -79,7 +89,7 @@ def _fail(error: dict[str, Any], as_json: bool) -> None:
     raise typer.Exit(1)
 
 
-def platform():  # type: ignore[no-untyped-def]
+def platform():
     from shuliu.platform import Platform
 
     return Platform.open()
@@ -668,7 +678,7 @@ def user_list(as_json: JsonOpt = False) -> None:
             }
             for u in auth.list_users(session=s)
         ]
-    emit(data, as_json, lambda: [out.print(f"{u['username']:<16} {u['role']:<9} {u['org'] or ''}") for u in data])
+    emit(data, as_json, print_lines([f"{u['username']:<16} {u['role']:<9} {u['org'] or ''}" for u in data]))
 
 
 @user_app.command("token")
@@ -725,7 +735,7 @@ def org_list(as_json: JsonOpt = False) -> None:
     plat = platform()
     with plat.db.session() as s:
         data = [{"id": o.id, "code": o.code, "name": o.name} for o in auth.list_orgs(session=s)]
-    emit(data, as_json, lambda: [out.print(f"{o['code']:<22} {o['name']}") for o in data])
+    emit(data, as_json, print_lines([f"{o['code']:<22} {o['name']}" for o in data]))
 
 
 # -- database and jobs -------------------------------------------------------------------------------------
@@ -776,7 +786,7 @@ def jobs_list(limit: Annotated[int, typer.Option()] = 20, as_json: JsonOpt = Fal
     emit(
         data,
         as_json,
-        lambda: [out.print(f"{j['id']}  {j['kind']:<8} {j['status']:<10} {j['progress']:.0%}") for j in data],
+        print_lines([f"{j['id']}  {j['kind']:<8} {j['status']:<10} {j['progress']:.0%}" for j in data]),
     )
 
 

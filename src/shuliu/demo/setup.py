@@ -98,7 +98,7 @@ def install_demo(platform: Platform, progress: Callable[[str], None] = lambda m:
         if done.status != "succeeded":
             raise RuntimeError(f"demo dataset {ds.filename} failed: {done.error}")
         created += 1
-        progress(f"  + {ds.name} ({done.result['rows']:,} rows)")
+        progress(f"  + {ds.name} ({(done.result or {}).get('rows', 0):,} rows)")
     with platform.db.session() as s:
         total = len(list(s.scalars(select(Resource.id))))
     return {"resources": total, "created": created, "users": [{"username": u, "role": r} for u, r, _, _ in DEMO_USERS]}

@@ -44,7 +44,7 @@ def type_name(dtype: dt.DataType) -> str:
     if dtype.is_timestamp():
         return "timestamp"
     if dtype.is_decimal():
-        return f"decimal({dtype.precision},{dtype.scale})"  # type: ignore[attr-defined]
+        return f"decimal({dtype.precision},{dtype.scale})"
     if dtype.is_struct():
         return "struct"
     if dtype.is_array():

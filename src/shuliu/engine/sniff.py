@@ -269,9 +269,9 @@ def sniff_text(
 
     tail_lines = _tail_lines(tail, enc) if tail else lines[first:]
     trailer: list[str] = []
-    for line in reversed(tail_lines):
-        if _is_trailer(split_fields(line, delim), width):
-            trailer.append(line)
+    for tail_line in reversed(tail_lines):
+        if _is_trailer(split_fields(tail_line, delim), width):
+            trailer.append(tail_line)
         else:
             break
     trailer.reverse()

@@ -80,7 +80,7 @@ class Client:
 
     # -- identity -------------------------------------------------------------------------------
     def me(self) -> dict[str, Any]:
-        return self._call("GET", "/api/v1/me")  # type: ignore[no-any-return]
+        return self._call("GET", "/api/v1/me")
 
     # -- catalog --------------------------------------------------------------------------------
     def search(
@@ -91,26 +91,26 @@ class Client:
         for key, value in filters.items():
             for v in [value] if isinstance(value, str) else value:
                 params.append((key, v))
-        return self._call("GET", "/api/v1/resources", params=params)  # type: ignore[no-any-return]
+        return self._call("GET", "/api/v1/resources", params=params)
 
     def resource(self, resource_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/api/v1/resources/{resource_id}")  # type: ignore[no-any-return]
+        return self._call("GET", f"/api/v1/resources/{resource_id}")
 
     def update(self, resource_id: str, *, comment: str = "", **fields: Any) -> dict[str, Any]:
         body = {**fields, "comment": comment}
-        return self._call("PATCH", f"/api/v1/resources/{resource_id}", json=body)  # type: ignore[no-any-return]
+        return self._call("PATCH", f"/api/v1/resources/{resource_id}", json=body)
 
     def versions(self, resource_id: str) -> list[dict[str, Any]]:
-        return self._call("GET", f"/api/v1/resources/{resource_id}/versions")  # type: ignore[no-any-return]
+        return self._call("GET", f"/api/v1/resources/{resource_id}/versions")
 
     def history(self, resource_id: str) -> list[dict[str, Any]]:
-        return self._call("GET", f"/api/v1/resources/{resource_id}/history")  # type: ignore[no-any-return]
+        return self._call("GET", f"/api/v1/resources/{resource_id}/history")
 
     def rows(self, resource_id: str, *, version: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
         params: dict[str, Any] = {"limit": limit, "offset": offset}
         if version:
             params["version"] = version
-        return self._call("GET", f"/api/v1/resources/{resource_id}/rows", params=params)  # type: ignore[no-any-return]
+        return self._call("GET", f"/api/v1/resources/{resource_id}/rows", params=params)
 
     # -- ingest ---------------------------------------------------------------------------------
     def upload(self, path: str | Path) -> dict[str, Any]:
@@ -126,12 +126,12 @@ class Client:
             "PUT",
             "/api/v1/uploads",
             params={"filename": path.name},
-            content=chunks(),  # type: ignore[no-any-return]
+            content=chunks(),
             headers={"Content-Type": "application/octet-stream", "Content-Length": str(path.stat().st_size)},
         )
 
     def inspect(self, upload_id: str, **options: Any) -> dict[str, Any]:
-        return self._call("POST", f"/api/v1/uploads/{upload_id}/inspect", json=options)  # type: ignore[no-any-return]
+        return self._call("POST", f"/api/v1/uploads/{upload_id}/inspect", json=options)
 
     def ingest(
         self,
@@ -152,7 +152,7 @@ class Client:
         else:
             body["metadata"] = {"name": name or Path(path).stem, **metadata}
             job = self._call("POST", "/api/v1/resources", json=body)
-        return self.wait(job["id"]) if wait else job  # type: ignore[no-any-return]
+        return self.wait(job["id"]) if wait else job
 
     def ingest_sql(
         self,
@@ -172,10 +172,10 @@ class Client:
             "metadata": {"name": name, **metadata},
         }
         job = self._call("POST", "/api/v1/resources", json=body)
-        return self.wait(job["id"]) if wait else job  # type: ignore[no-any-return]
+        return self.wait(job["id"]) if wait else job
 
     def job(self, job_id: str) -> dict[str, Any]:
-        return self._call("GET", f"/api/v1/jobs/{job_id}")  # type: ignore[no-any-return]
+        return self._call("GET", f"/api/v1/jobs/{job_id}")
 
     def wait(self, job_id: str, *, timeout: float = 3600, interval: float = 0.5) -> dict[str, Any]:
         """Poll a job until it ends; raise JobFailed if it failed."""

@@ -87,7 +87,7 @@ JOB_STATUSES = {
 }
 
 
-def _lookup(table: dict[str, str]):  # type: ignore[no-untyped-def]
+def _lookup(table: dict[str, str]):
     def name(code: str) -> str:
         if code.startswith("信息项:"):
             return i18n.gettext("Information items") + code[len("信息项") :]

@@ -459,6 +459,11 @@ def admin_orgs_create(
     return RedirectResponse("/admin/users", status_code=303)
 
 
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> RedirectResponse:
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
 @router.get("/problems/{slug}", response_class=HTMLResponse)
 def problem_page(request: Request, slug: str) -> HTMLResponse:
     with caller(request):

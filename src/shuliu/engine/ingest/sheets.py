@@ -117,10 +117,10 @@ def convert_sheet(
         single = r0 < len(rows) and sum(1 for v in rows[r0] if not _empty(v)) == 1
         if r0 == r1 and single and c1 - c0 + 1 >= max(2, math.ceil(0.8 * width)):
             section_rows.add(r0)
-        for r in range(r0, min(r1, len(rows) - 1) + 1):
-            for c in range(c0, min(c1, width - 1) + 1):
-                if (r, c) != (r0, c0) and _empty(rows[r][c]):
-                    rows[r][c] = value
+        for ri in range(r0, min(r1, len(rows) - 1) + 1):
+            for ci in range(c0, min(c1, width - 1) + 1):
+                if (ri, ci) != (r0, c0) and _empty(rows[ri][ci]):
+                    rows[ri][ci] = value
 
     header_rows = 0
     names: list[str]

@@ -147,10 +147,7 @@ def convert_sql(
                     types = [t or _arrow_type_for_values(list(col)) for t, col in zip(types, columns, strict=True)]
                     schema_pa = pa.schema([pa.field(n, t) for n, t in zip(names, types, strict=True)])
                     writer = pq.ParquetWriter(str(raw), schema_pa, compression="zstd")
-                arrays = [
-                    _to_array(n, list(col), t, rows + 1)  # type: ignore[arg-type]
-                    for n, col, t in zip(names, columns, types, strict=True)
-                ]
+                arrays = [_to_array(n, list(col), t, rows + 1) for n, col, t in zip(names, columns, types, strict=True)]
                 writer.write_table(pa.Table.from_arrays(arrays, names=names))
                 rows += len(batch)
                 progress(min(0.85, 0.05 + rows / (rows + 10 * BATCH)), f"{rows:,} rows")
@@ -169,5 +166,5 @@ def convert_sql(
         source.dispose()
     rows_out, cols, _ = finalize(engine, staging, raw, file=shown, casts=options.column_types)
     assert (staging / PART).exists()
-    report = {"source": shown, "table": options.sql_table, "query": options.sql_query, "warnings": []}
+    report: dict[str, Any] = {"source": shown, "table": options.sql_table, "query": options.sql_query, "warnings": []}
     return ConvertResult(rows=rows_out, columns=cols, report=report)

@@ -9,6 +9,7 @@ types and records rejected lines, which become clear errors (or a widened type a
 from __future__ import annotations
 
 import codecs
+import functools
 import os
 import re
 from pathlib import Path
@@ -174,7 +175,7 @@ def convert_text(
             f"rejects_scan={quote_str(rejects + '_scan')}, rejects_limit=1000)"
         )
         base = 0.45 + 0.45 * attempt / 8
-        with engine.progress_watch(lambda f, b=base: progress(b + 0.45 * f, "convert")):
+        with engine.progress_watch(functools.partial(_scaled, progress, base, 0.45, "convert")):
             try:
                 engine.sql(f"COPY (SELECT * FROM {read}) TO {quote_str(str(raw))} (FORMAT parquet, COMPRESSION zstd)")
             except Exception as exc:  # DuckDB raises its own error types
@@ -256,6 +257,10 @@ def convert_text(
         "warnings": warnings,
     }
     return ConvertResult(rows=rows, columns=cols, report=report)
+
+
+def _scaled(progress: Progress, base: float, span: float, stage: str, fraction: float) -> None:
+    progress(base + span * fraction, stage)
 
 
 def _first_line(message: str) -> str:

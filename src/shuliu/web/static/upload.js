@@ -44,10 +44,12 @@
     const parts = [data.format.toUpperCase()];
     if (r.encoding) parts.push(r.encoding);
     if (r.delimiter) parts.push(r.delimiter);
-    if (r.header_line) parts.push("header line " + r.header_line);
-    if (r.header_row) parts.push("header row " + r.header_row);
-    if (r.title_lines && r.title_lines.length) parts.push("title: " + r.title_lines.join(" / "));
-    if (data.rows !== null && data.rows !== undefined) parts.push(data.rows.toLocaleString() + " rows");
+    const msg = app.dataset;
+    if (r.header_line) parts.push(msg.msgHeaderLine + " " + r.header_line);
+    if (r.header_row) parts.push(msg.msgHeaderRow + " " + r.header_row);
+    if (r.title_lines && r.title_lines.length) parts.push(msg.msgTitle + ": " + r.title_lines.join(" / "));
+    if (data.rows !== null && data.rows !== undefined) parts.push(data.rows.toLocaleString() + " " + msg.msgRows);
+    else if (data.sample_rows) parts.push(data.sample_rows.toLocaleString() + " " + msg.msgSample);
     (r.warnings || []).forEach((w) => parts.push("⚠ " + w));
     $("inspect-summary").textContent = parts.join(" · ");
     const sheet = $("opt-sheet");
