@@ -17,9 +17,22 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "src" / "shuliu"
 LOCALES = ("zh_CN", "en")
-METHOD_MAP = [("web/templates/**.html", "jinja2"), ("web/**.py", "python"), ("i18n_messages.py", "python")]
+METHOD_MAP = [("db/migrations/**", "ignore"), ("web/templates/**.html", "jinja2"), ("**.py", "python")]
 OPTIONS = {"web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None}
+# The first argument of every error constructor is a message template (msgid) with {name} placeholders.
+ERROR_CLASSES = (
+    "ShuliuError",
+    "NotFound",
+    "PermissionDenied",
+    "AuthenticationFailed",
+    "ValidationFailed",
+    "Conflict",
+    "PayloadTooLarge",
+    "IngestError",
+    "SourceUnavailable",
+    "BadQuery",
+)
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, **dict.fromkeys(ERROR_CLASSES, None)}
 
 
 def extract() -> Catalog:

@@ -36,6 +36,11 @@ def catalog(lang: str) -> dict[str, str]:
     return out
 
 
+def N_(message: str) -> str:
+    """Mark a message for extraction without translating it here (it is translated where shown)."""
+    return message
+
+
 def gettext(message: str) -> str:
     return catalog(current_language.get()).get(message, message)
 

@@ -156,6 +156,57 @@ def test_metadata_patch_rules_and_history(client: Any) -> None:
     assert denied.status_code == 403 and denied.headers["content-type"] == PROBLEM
 
 
+def test_problem_detail_is_english_unless_chinese_is_asked_for(client: Any) -> None:
+    headers = token_for(client, "provider")
+    rid = register(client, headers, GDP)["result"]["resource_id"]
+    url = f"/api/v1/resources/{rid}"
+    body = {"share_type": "有条件共享"}
+    english = client.patch(url, headers=headers, json=body)
+    assert english.status_code == 422 and english.headers["content-type"] == PROBLEM
+    assert english.json()["detail"] == "有条件共享 needs a stated basis (依据): a law, regulation or policy"
+    chinese = client.patch(url, headers={**headers, "Accept-Language": "zh-CN,zh;q=0.9"}, json=body)
+    assert chinese.status_code == 422
+    problem = chinese.json()
+    assert problem["detail"] == "有条件共享须注明依据：法律、法规或政策"
+    # Only the detail changes: same members, same structured fields.
+    assert problem.keys() == english.json().keys() and problem["field"] == "share_basis"
+    assert (
+        client.patch(url, params={"lang": "zh_CN"}, headers=headers, json=body)
+        .json()["detail"]
+        .startswith("有条件共享须注明依据")
+    )
+    assert (
+        "needs a stated basis"
+        in client.patch(url, headers={**headers, "Accept-Language": "en-US,en;q=0.9"}, json=body).json()["detail"]
+    )
+    # Not found, anonymous: English by default, Chinese on request.
+    assert client.get("/api/v1/resources/nope").json()["detail"] == "no resource nope"
+    assert client.get("/api/v1/resources/nope", headers={"Accept-Language": "zh"}).json()["detail"] == (
+        "资源 nope 不存在"
+    )
+
+
+def test_problem_detail_follows_the_web_session_language(client: Any) -> None:
+    client.get("/lang/en")  # an anonymous session that chose English
+    assert client.get("/api/v1/resources/nope", headers={"Accept-Language": "zh"}).json()["detail"] == (
+        "no resource nope"
+    )
+    client.get("/lang/zh_CN")
+    assert client.get("/api/v1/resources/nope").json()["detail"] == "资源 nope 不存在"
+    client.cookies.clear()
+    token = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+    resp = client.post(
+        "/login",
+        data={"username": "provider", "password": PASSWORD, "next": "/", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert resp.status_code == 303
+    # A signed-in web session reads the pages in Chinese unless switched, so its API errors are too.
+    assert client.get("/api/v1/resources/nope").json()["detail"] == "资源 nope 不存在"
+    client.get("/lang/en")
+    assert client.get("/api/v1/resources/nope").json()["detail"] == "no resource nope"
+
+
 def test_bad_upload_fails_the_job_with_a_named_line_and_stores_nothing(
     client: Any, platform: Platform, tmp_path: Path
 ) -> None:

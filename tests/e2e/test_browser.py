@@ -234,6 +234,7 @@ def test_bad_upload(
     error = page.locator("#upload-error")
     expect(error).to_be_visible()
     expect(error).to_contain_text("bad.csv")
+    expect(error).to_contain_text("二进制数据")  # the API's problem detail, in the page's language
     expect(page.locator("#meta-card")).to_be_hidden()  # nothing to submit
     shot("1-error")
 

@@ -122,6 +122,32 @@ def test_edit_form_checks_csrf_and_rules(client: Any, platform: Platform) -> Non
     assert denied.status_code == 404 and police
 
 
+def test_failed_job_page_shows_the_error_in_the_page_language(client: Any, platform: Platform, tmp_path: Any) -> None:
+    bad = tmp_path / "ragged.csv"
+    bad.write_text("名称,数量\n甲,1\n乙,2,3\n", encoding="utf-8")
+    job = ingest_file(platform, bad)
+    assert job.status == "failed" and job.error["line"] == 3
+    assert job.error["message"] == "ragged.csv: line 3 has 3 fields but the header has 2 (extra values: '3')"
+    sign_in(client, "provider")
+    page = client.get(f"/jobs/{job.id}").text
+    assert 'id="job-error"' in page
+    assert "ragged.csv：第 3 行有 3 个字段，但表头只有 2 个（多出的值：&#39;3&#39;）" in page
+    assert "line 3 has" not in page
+    english = client.get(f"/jobs/{job.id}", params={"lang": "en"}).text
+    assert "ragged.csv: line 3 has 3 fields but the header has 2" in english
+
+
+def test_error_pages_and_forms_speak_the_page_language(client: Any, platform: Platform) -> None:
+    missing = client.get("/resources/nope")
+    assert missing.status_code == 404 and "资源 nope 不存在" in missing.text
+    assert "no resource nope" in client.get("/resources/nope", params={"lang": "en"}).text
+    token = sign_in(client, "admin")
+    weak = client.post(
+        "/admin/users", data={"username": "weak", "password": "1", "role": "consumer", "csrf_token": token}
+    )
+    assert weak.status_code == 422 and "密码至少需要 8 个字符" in weak.text
+
+
 def test_upload_page_roles_and_login_errors(client: Any) -> None:
     assert client.get("/upload", follow_redirects=False).status_code == 303
     bad = client.post("/login", data={"username": "provider", "password": "nope-nope-1", "next": "/"})

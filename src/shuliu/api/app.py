@@ -63,7 +63,7 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
     )
 
     from shuliu.api.v1 import router as api_router
-    from shuliu.web.routes import STATIC_DIR, render_error
+    from shuliu.web.routes import STATIC_DIR, language_of, render_error
     from shuliu.web.routes import router as web_router
 
     app.include_router(api_router)
@@ -74,7 +74,7 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
     async def on_error(request: Request, exc: ShuliuError) -> Response:
         if _is_api(request):
             return problems.from_error(request, exc)
-        return render_error(request, exc.status, exc.type, exc.title, exc.message)
+        return render_error(request, exc.status, exc.type, exc.title, exc.localized(language_of(request)))
 
     @app.exception_handler(RequestValidationError)
     async def on_invalid(request: Request, exc: RequestValidationError) -> Response:

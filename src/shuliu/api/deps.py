@@ -46,7 +46,7 @@ class Caller:
     def require_role(self, *roles: str) -> User:
         user = self.require()
         if user.role not in roles:
-            raise PermissionDenied(f"this needs the role {' or '.join(roles)}")
+            raise PermissionDenied("this needs the role {roles}", roles=" or ".join(roles))
         return user
 
 

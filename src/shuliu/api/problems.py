@@ -10,7 +10,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shuliu.errors import ShuliuError
+from shuliu import i18n
+from shuliu.errors import ShuliuError, jsonable
 
 log = logging.getLogger(__name__)
 MEDIA_TYPE = "application/problem+json"
@@ -42,8 +43,35 @@ def problem(status: int, slug: str, title: str, detail: str, instance: str, **ex
     return JSONResponse(body, status_code=status, media_type=MEDIA_TYPE, headers=headers)
 
 
+def _language_tag(tag: str) -> str | None:
+    short = tag.strip().replace("-", "_").split("_")[0].lower()
+    return "zh_CN" if short == "zh" else "en" if short == "en" else None
+
+
+def language(request: Request) -> str:
+    """The language of an API error's `detail`: English unless the request asks for Chinese.
+
+    Asking is `?lang=zh_CN`, a web session that chose a language or has a signed-in user (the pages'
+    language, zh_CN unless switched), or an Accept-Language header that prefers zh (the web UI's
+    JavaScript sends its page language).
+    """
+    requested = _language_tag(request.query_params.get("lang") or "")
+    if requested:
+        return requested
+    session = request.scope.get("session") or {}
+    if session.get("lang") or session.get("uid") is not None:
+        return i18n.pick_language(session.get("lang"))
+    for part in request.headers.get("accept-language", "").split(","):
+        tag = _language_tag(part.split(";")[0])
+        if tag:
+            return tag
+    return "en"
+
+
 def from_error(request: Request, exc: ShuliuError) -> JSONResponse:
-    return problem(exc.status, exc.type, exc.title, exc.message, request.url.path, **exc.details)
+    detail = exc.localized(language(request))
+    extra = {k: jsonable(v) for k, v in exc.details.items()}
+    return problem(exc.status, exc.type, exc.title, detail, request.url.path, **extra)
 
 
 def from_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

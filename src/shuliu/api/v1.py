@@ -436,7 +436,7 @@ def get_job(request: Request, job_id: str) -> JobOut:
         user = c.require()
         job = jobs.get(session=c.session, job_id=job_id)
         if job.created_by_id != user.id and user.role != "admin":
-            raise NotFound(f"no job {job_id}")
+            raise NotFound("no job {job_id}", job_id=job_id)
         return JobOut.of(job)
 
 

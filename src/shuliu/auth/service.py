@@ -41,7 +41,7 @@ def create_org(*, session: Session, code: str, name: str) -> Organization:
     if not code or not name:
         raise ValidationFailed("an organization needs a code and a name", field="code")
     if session.scalar(select(Organization).where((Organization.code == code) | (Organization.name == name))):
-        raise Conflict(f"an organization with code {code!r} or name {name!r} exists", field="code")
+        raise Conflict("an organization with code {code!r} or name {name!r} exists", field="code", code=code, name=name)
     org = Organization(code=code, name=name)
     session.add(org)
     session.flush()
@@ -58,7 +58,7 @@ def get_org(*, session: Session, ref: str | int) -> Organization:
             select(Organization).where((Organization.code == str(ref)) | (Organization.name == str(ref)))
         )
     if org is None:
-        raise NotFound(f"no organization {ref!r}", field="org")
+        raise NotFound("no organization {org!r}", field="org", org=ref)
     return org
 
 
@@ -80,11 +80,11 @@ def create_user(
     if not USERNAME_RE.match(username):
         raise ValidationFailed("a username is 2–64 letters, digits, '.', '_' or '-'", field="username")
     if role not in ROLES:
-        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
+        raise ValidationFailed("role must be one of {choices}", field="role", choices=", ".join(ROLES))
     if check_strength:
         check_password_strength(password)
     if session.scalar(select(User).where(func.lower(User.username) == username.lower())):
-        raise Conflict(f"user {username!r} exists", field="username")
+        raise Conflict("user {username!r} exists", field="username", username=username)
     org_obj = get_org(session=session, ref=org) if org not in (None, "") else None
     if role == "provider" and org_obj is None:
         raise ValidationFailed("a data provider must belong to an organization", field="org")
@@ -107,7 +107,7 @@ def get_user(*, session: Session, ref: str | int) -> User:
         else session.scalar(select(User).where(func.lower(User.username) == str(ref).lower()))
     )
     if user is None:
-        raise NotFound(f"no user {ref!r}", field="username")
+        raise NotFound("no user {username!r}", field="username", username=ref)
     return user
 
 
@@ -151,7 +151,7 @@ def update_user(
         raise PermissionDenied("only an administrator manages users")
     if role is not None:
         if role not in ROLES:
-            raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", field="role")
+            raise ValidationFailed("role must be one of {choices}", field="role", choices=", ".join(ROLES))
         user.role = role
     if org is not None:
         user.org_id = get_org(session=session, ref=org).id if org else None
@@ -193,7 +193,7 @@ def list_tokens(*, session: Session, user: User) -> list[ApiToken]:
 def revoke_token(*, session: Session, user: User, token_id: int) -> None:
     token = session.get(ApiToken, token_id)
     if token is None or (token.user_id != user.id and user.role != "admin"):
-        raise NotFound(f"no token {token_id}")
+        raise NotFound("no token {token_id}", token_id=token_id)
     token.revoked_at = utcnow()
 
 

@@ -38,7 +38,7 @@ def check_sql_source(platform: Platform, url: str, actor: User, *, local: bool) 
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ValidationFailed(f"not a SQLAlchemy URL: {exc}", field="source_url") from exc
+        raise ValidationFailed("not a SQLAlchemy URL: {reason}", field="source_url", reason=str(exc)) from exc
     own = make_url(platform.settings.db_url)
     if (
         parsed.get_backend_name() == own.get_backend_name()
@@ -214,10 +214,14 @@ def submit_retype(
     names = {c.name for c in resource.columns}
     for name, typ in types.items():
         if name not in names:
-            raise ValidationFailed(f"no 信息项 named {name!r}", field="types", column=name)
+            raise ValidationFailed("no 信息项 named {column!r}", field="types", column=name)
         if typ not in USER_TYPES:
             raise ValidationFailed(
-                f"{name}: unknown type {typ!r}; use one of {', '.join(USER_TYPES)}", field="types", column=name
+                "{column}: unknown type {column_type!r}; use one of {choices}",
+                field="types",
+                column=name,
+                column_type=typ,
+                choices=", ".join(USER_TYPES),
             )
     version = catalog.get_version(session=session, resource=resource)
     return jobs.enqueue(
@@ -235,7 +239,7 @@ def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
     with platform.db.session() as s:
         version = s.get(DatasetVersion, p["version_id"])
         if version is None:
-            raise NotFound(f"no version {p['version_id']}")
+            raise NotFound("no version {version_id}", version_id=p["version_id"])
         files = platform.store.files(version.content_hash)
         label = f"v{version.number}"
         parent = version

@@ -101,7 +101,9 @@ def reindex(*, session: Session, resource: Resource) -> None:
 def parse_query(q: str) -> tuple[list[str], list[str]]:
     """(required terms, ranking-only jieba words) of a user query; BadQuery on hostile input."""
     if len(q) > MAX_QUERY:
-        raise BadQuery(f"the query is {len(q)} characters long; the limit is {MAX_QUERY}", field="q")
+        raise BadQuery(
+            "the query is {length} characters long; the limit is {limit}", field="q", length=len(q), limit=MAX_QUERY
+        )
     if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in q):
         raise BadQuery("the query contains control characters", field="q")
     text = normalise(q)
@@ -114,7 +116,7 @@ def parse_query(q: str) -> tuple[list[str], list[str]]:
         required.append(token[:60])
     required = list(dict.fromkeys(required))
     if len(required) > MAX_TERMS:
-        raise BadQuery(f"the query has too many terms ({len(required)}); shorten it", field="q")
+        raise BadQuery("the query has too many terms ({terms}); shorten it", field="q", terms=len(required))
     return required, list(dict.fromkeys(words))
 
 
@@ -144,11 +146,11 @@ def search(
     filters = {k: [v for v in vs if v] for k, vs in (filters or {}).items() if vs}
     for key, values in filters.items():
         if key not in FACETS:
-            raise BadQuery(f"unknown filter {key!r}; filters are {', '.join(FACETS)}", field=key)
+            raise BadQuery("unknown filter {field!r}; filters are {choices}", field=key, choices=", ".join(FACETS))
         if len(values) > 50 or any(len(v) > 200 for v in values):
-            raise BadQuery(f"filter {key!r} has too many or too long values", field=key)
+            raise BadQuery("filter {field!r} has too many or too long values", field=key)
     if sort not in SORTS:
-        raise BadQuery(f"unknown sort {sort!r}; use one of {', '.join(SORTS)}", field="sort")
+        raise BadQuery("unknown sort {sort!r}; use one of {choices}", field="sort", sort=sort, choices=", ".join(SORTS))
     if page < 1 or not 1 <= per_page <= 100 or page * per_page > 10000:
         raise BadQuery("page counts from 1 and per_page is 1–100 (at most 10,000 results deep)", field="page")
     required, words = parse_query(q)

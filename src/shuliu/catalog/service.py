@@ -97,7 +97,7 @@ def _clean_tags(tags: list[str]) -> list[str]:
         if not tag:
             continue
         if len(tag) > 32:
-            raise ValidationFailed(f"tag {tag[:32]!r}… is longer than 32 characters", field="tags")
+            raise ValidationFailed("tag {tag!r}… is longer than 32 characters", field="tags", tag=tag[:32])
         if tag not in out:
             out.append(tag)
     return out
@@ -115,49 +115,65 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
     cls = vocab.class_by_name(v.get("category") or "")
     if cls is None:
         raise ValidationFailed(
-            f"资源分类 must be one of {', '.join(c['name'] for c in vocab.classes)}", field="category"
+            "资源分类 must be one of {choices}",
+            field="category",
+            choices=", ".join(c["name"] for c in vocab.classes),
         )
     v["category"] = cls["name"]
     if v.get("category_item"):
         item = vocab.item(cls["name"], v["category_item"])
         if item is None:
             raise ValidationFailed(
-                f"项 {v['category_item']!r} is not in 类 {cls['name']}; choose one of "
-                + ", ".join(f"{i['code']} {i['name']}" for i in cls["items"]),
+                "项 {item!r} is not in 类 {category}; choose one of {choices}",
                 field="category_item",
+                item=v["category_item"],
+                category=cls["name"],
+                choices=", ".join(f"{i['code']} {i['name']}" for i in cls["items"]),
             )
         v["category_item"] = item["code"]
     for key in ("category_sub", "category_detail"):
         if v.get(key):
             if not re.fullmatch(r"\d{1,3}", v[key]):
-                raise ValidationFailed(f"{key} is a code of up to 3 digits", field=key)
+                raise ValidationFailed("{field} is a code of up to 3 digits", field=key)
             v[key] = v[key].zfill(3)
     if v.get("category_detail") and not v.get("category_sub"):
         raise ValidationFailed("细目 needs a 目", field="category_detail")
     if v.get("category_sub") and not v.get("category_item"):
         raise ValidationFailed("目 needs a 项", field="category_sub")
     if v.get("share_type") not in vocab.share_types:
-        raise ValidationFailed(f"共享类型 must be one of {', '.join(vocab.share_types)}", field="share_type")
+        raise ValidationFailed(
+            "共享类型 must be one of {choices}", field="share_type", choices=", ".join(vocab.share_types)
+        )
     if v["share_type"] in ("有条件共享", "不予共享") and not v.get("share_basis"):
         raise ValidationFailed(
-            f"{v['share_type']} needs a stated basis (依据): a law, regulation or policy", field="share_basis"
+            "{share_type} needs a stated basis (依据): a law, regulation or policy",
+            field="share_basis",
+            share_type=v["share_type"],
         )
     if v["share_type"] == "有条件共享" and not v.get("share_condition"):
         raise ValidationFailed("有条件共享 needs its 共享条件", field="share_condition")
     if v.get("open_type") not in vocab.open_types:
-        raise ValidationFailed(f"开放类型 must be one of {', '.join(vocab.open_types)}", field="open_type")
+        raise ValidationFailed(
+            "开放类型 must be one of {choices}", field="open_type", choices=", ".join(vocab.open_types)
+        )
     if v["share_type"] == "不予共享" and v["open_type"] != "不予开放":
         raise ValidationFailed("a resource that is 不予共享 cannot be opened to the public", field="open_type")
     if v["open_type"] == "有条件开放" and not v.get("open_condition"):
         raise ValidationFailed("有条件开放 needs its 开放条件", field="open_condition")
     if v.get("share_method") and v["share_method"] not in vocab.share_methods:
-        raise ValidationFailed(f"共享方式 must be one of {', '.join(vocab.share_methods)}", field="share_method")
+        raise ValidationFailed(
+            "共享方式 must be one of {choices}", field="share_method", choices=", ".join(vocab.share_methods)
+        )
     if v.get("update_cycle") not in vocab.update_cycles:
-        raise ValidationFailed(f"更新周期 must be one of {', '.join(vocab.update_cycles)}", field="update_cycle")
+        raise ValidationFailed(
+            "更新周期 must be one of {choices}", field="update_cycle", choices=", ".join(vocab.update_cycles)
+        )
     codes = [c.strip() for c in v.get("related_codes") or [] if c and c.strip()]
     for c in codes:
         if not CODE_RE.match(c):
-            raise ValidationFailed(f"关联资源代码 {c!r} is not a 资源代码 like 101000000/000001", field="related_codes")
+            raise ValidationFailed(
+                "关联资源代码 {code!r} is not a 资源代码 like 101000000/000001", field="related_codes", code=c
+            )
     v["related_codes"] = list(dict.fromkeys(codes))
     v["tags"] = _clean_tags(v.get("tags") or [])
     if v.get("status") not in ("draft", "published"):
@@ -191,7 +207,7 @@ def next_code(*, session: Session, prefix: str) -> str:
     else:
         value = row[0] - 1
     if value > 999_999:
-        raise ValidationFailed(f"the 后段码 sequence of {prefix} is exhausted", field="category")
+        raise ValidationFailed("the 后段码 sequence of {prefix} is exhausted", field="category", prefix=prefix)
     return f"{prefix}/{value:06d}"
 
 
@@ -204,7 +220,7 @@ def get_resource(*, session: Session, actor: User | None, resource_id: str) -> R
     if resource is None and CODE_RE.match(code):
         resource = session.scalar(select(Resource).where(Resource.code == code))
     if resource is None or not is_visible(actor, resource, session):
-        raise NotFound(f"no resource {resource_id}", resource_id=resource_id)
+        raise NotFound("no resource {resource_id}", resource_id=resource_id)
     return resource
 
 
@@ -222,7 +238,7 @@ def get_version(*, session: Session, resource: Resource, version: str | None = N
     """A version by id, `vN`, N or content hash; the current one when `version` is None."""
     if version is None:
         if resource.current_version_id is None:
-            raise NotFound(f"resource {resource.id} has no data yet", resource_id=resource.id)
+            raise NotFound("resource {resource_id} has no data yet", resource_id=resource.id)
         found = session.get(DatasetVersion, resource.current_version_id)
     else:
         key = version.lower().removeprefix("v")
@@ -235,7 +251,7 @@ def get_version(*, session: Session, resource: Resource, version: str | None = N
             q = q.where(DatasetVersion.content_hash.startswith(version.lower()))
         found = session.scalars(q).first()
     if found is None:
-        raise NotFound(f"resource {resource.id} has no version {version}", version=version)
+        raise NotFound("resource {resource_id} has no version {version}", version=version, resource_id=resource.id)
     return found
 
 
@@ -367,9 +383,11 @@ def update_resource(
         from shuliu.errors import Conflict
 
         raise Conflict(
-            f"the resource changed meanwhile (revision {resource.revision}, you edited "
-            f"{expected_revision}); reload and try again",
+            "the resource changed meanwhile (revision {revision}, you edited {expected_revision});"
+            " reload and try again",
             field="revision",
+            revision=resource.revision,
+            expected_revision=expected_revision,
         )
     before = _snapshot(resource)
     incoming = data.model_dump(exclude_unset=True)
@@ -408,7 +426,7 @@ def describe_columns(
     changes: dict[str, Any] = {}
     for name, text in descriptions.items():
         if name not in by_name:
-            raise ValidationFailed(f"no 信息项 named {name!r}", field="columns", column=name)
+            raise ValidationFailed("no 信息项 named {column!r}", field="columns", column=name)
         text = (text or "").strip()[:2000]
         if by_name[name].description != text:
             changes[f"信息项:{name}"] = (by_name[name].description, text)

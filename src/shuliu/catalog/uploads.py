@@ -60,9 +60,11 @@ async def receive(
     name = safe_filename(filename)
     if declared_size is not None and declared_size > max_bytes:
         raise PayloadTooLarge(
-            f"{name}: {human_size(declared_size)} is over the upload limit of {human_size(max_bytes)}",
+            "{file}: {size} is over the upload limit of {max_size}",
             file=name,
             limit=max_bytes,
+            size=human_size(declared_size),
+            max_size=human_size(max_bytes),
         )
     upload_id = "up_" + secrets.token_hex(12)
     folder = root / upload_id
@@ -76,12 +78,15 @@ async def receive(
                 size += len(chunk)
                 if size > max_bytes:
                     raise PayloadTooLarge(
-                        f"{name}: the upload passed the limit of {human_size(max_bytes)}", file=name, limit=max_bytes
+                        "{file}: the upload passed the limit of {max_size}",
+                        file=name,
+                        limit=max_bytes,
+                        max_size=human_size(max_bytes),
                     )
                 digest.update(chunk)
                 fh.write(chunk)
         if size == 0:
-            raise ValidationFailed(f"{name}: the file is empty", field="file", file=name)
+            raise ValidationFailed("{file}: the file is empty", field="file", file=name)
         meta = {
             "filename": name,
             "size": size,
@@ -99,13 +104,15 @@ async def receive(
 def get(root: Path, upload_id: str, *, owner_id: int) -> Upload:
     """A finished upload of this owner; NotFound for anything else (including other people's)."""
     if not UPLOAD_ID.match(upload_id or ""):
-        raise NotFound(f"no upload {upload_id!r}", field="upload_id")
+        raise NotFound("no upload {upload_id!r}", field="upload_id", upload_id=upload_id)
     meta_path = root / upload_id / ".meta.json"
     if not meta_path.exists():
-        raise NotFound(f"no upload {upload_id!r} (it may have been ingested or expired)", field="upload_id")
+        raise NotFound(
+            "no upload {upload_id!r} (it may have been ingested or expired)", field="upload_id", upload_id=upload_id
+        )
     meta = json.loads(meta_path.read_text())
     if meta["owner_id"] != owner_id:
-        raise NotFound(f"no upload {upload_id!r}", field="upload_id")
+        raise NotFound("no upload {upload_id!r}", field="upload_id", upload_id=upload_id)
     return Upload(
         id=upload_id,
         path=root / upload_id / meta["filename"],

@@ -145,7 +145,7 @@ def run_job(plat: Any, job_id: str, *, quiet: bool) -> Any:
     from shuliu.jobs.models import Job
 
     if not jobs.claim(plat, job_id, jobs.worker_name()):
-        raise ShuliuError(f"job {job_id} was taken by another worker")
+        raise ShuliuError("job {job_id} was taken by another worker", job_id=job_id)
     box: dict[str, Any] = {}
     thread = threading.Thread(target=lambda: box.setdefault("job", jobs.execute(plat, job_id)), daemon=True)
     thread.start()
@@ -174,7 +174,7 @@ def parse_types(values: list[str]) -> dict[str, str]:
     for item in values:
         name, sep, typ = item.rpartition("=")
         if not sep or not name:
-            raise ValidationFailed(f"--type wants COLUMN=TYPE, got {item!r}", field="type")
+            raise ValidationFailed("--type wants COLUMN=TYPE, got {item!r}", field="type", item=item)
         types[name] = typ
     return types
 
@@ -294,7 +294,7 @@ def ingest(
     )
     source = None if is_url else Path(path).expanduser().resolve()
     if source is not None and not source.is_file():
-        raise ValidationFailed(f"{path}: no such file", field="path")
+        raise ValidationFailed("{file}: no such file", field="path", file=str(path))
     plat = platform()
     with plat.db.session() as s:
         actor = local_actor(s, user)
@@ -365,7 +365,7 @@ def inspect(
     from shuliu.engine.ingest.inspect import inspect_source
 
     if not path.is_file():
-        raise ValidationFailed(f"{path}: no such file", field="path")
+        raise ValidationFailed("{file}: no such file", field="path", file=str(path))
     plat = platform()
     options = IngestOptions(format=fmt, encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet)
     with plat.store.staging() as staging, plat.engine() as engine:
@@ -520,7 +520,7 @@ def resources_edit(
     for item in sets:
         key, sep, value = item.partition("=")
         if not sep:
-            raise ValidationFailed(f"--set wants FIELD=VALUE, got {item!r}", field="set")
+            raise ValidationFailed("--set wants FIELD=VALUE, got {item!r}", field="set", item=item)
         fields[key.strip()] = (
             [v.strip() for v in value.replace("，", ",").split(",") if v.strip()]
             if key.strip() in ("tags", "related_codes")
@@ -529,7 +529,10 @@ def resources_edit(
     try:
         data = ResourceFields(**fields)
     except Exception as exc:
-        raise ValidationFailed(str(exc).splitlines()[0] if str(exc) else "invalid field") from exc
+        reason = str(exc).splitlines()[0] if str(exc) else ""
+        if not reason:
+            raise ValidationFailed("invalid field") from exc
+        raise ValidationFailed("{reason}", reason=reason) from exc
     plat = platform()
     with plat.db.session() as s:
         resource = catalog.update_resource(

@@ -17,21 +17,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shuliu.errors import IngestError
+from shuliu.i18n import N_
 
 HEAD_BYTES = 1 << 20
 TAIL_BYTES = 64 << 10
 DELIMITERS = ("\t,", ",", "\t", ";", "|")
 DELIMITER_NAMES = {"\t,": "tab+comma", ",": "comma", "\t": "tab", ";": "semicolon", "|": "pipe"}
 TRAILER_PREFIXES = ("注：", "注:", "数据来源", "资料来源", "说明：", "说明:", "备注：", "备注:", "来源：", "来源:")
+# What a file is, by its first bytes (msgids: shown inside an error message, translated with it).
 MAGIC = {
-    b"PK\x03\x04": "a ZIP archive (an .xlsx, .ods or .zip file?)",
-    b"\xd0\xcf\x11\xe0": "a legacy Office file (an .xls workbook?)",
-    b"%PDF": "a PDF document",
-    b"\x89PNG": "a PNG image",
-    b"\xff\xd8\xff": "a JPEG image",
-    b"PAR1": "a Parquet file",
-    b"\x1f\x8b": "a gzip archive",
-    b"SQLite format 3": "an SQLite database",
+    b"PK\x03\x04": N_("a ZIP archive (an .xlsx, .ods or .zip file?)"),
+    b"\xd0\xcf\x11\xe0": N_("a legacy Office file (an .xls workbook?)"),
+    b"%PDF": N_("a PDF document"),
+    b"\x89PNG": N_("a PNG image"),
+    b"\xff\xd8\xff": N_("a JPEG image"),
+    b"PAR1": N_("a Parquet file"),
+    b"\x1f\x8b": N_("a gzip archive"),
+    b"SQLite format 3": N_("an SQLite database"),
 }
 # Shown to users: "GBK" is what they know; GB18030 is the superset we decode with.
 ENCODING_LABELS = {
@@ -70,12 +72,14 @@ class TextDialect:
 
 
 def check_not_binary(path: Path, head: bytes, expected: str) -> None:
-    """Refuse files whose first bytes say they are something else than `expected`."""
+    """Refuse files whose first bytes say they are something else than `expected` (an N_ msgid)."""
     for magic, what in MAGIC.items():
         if head.startswith(magic):
-            raise IngestError(f"{path.name}: this is {what}, not {expected}", file=path.name)
+            raise IngestError("{file}: this is {what}, not {expected}", file=path.name, what=what, expected=expected)
     if b"\x00" in head[:8192] and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise IngestError(f"{path.name}: the file holds binary data (NUL bytes), not {expected}", file=path.name)
+        raise IngestError(
+            "{file}: the file holds binary data (NUL bytes), not {expected}", file=path.name, expected=expected
+        )
 
 
 def detect_encoding(path: Path, head: bytes, truncated: bool) -> str:
@@ -94,7 +98,7 @@ def detect_encoding(path: Path, head: bytes, truncated: bool) -> str:
             # Chinese text in valid UTF-8, then bytes that are not: one file, two encodings.
             line = prefix.count(b"\n") + 1
             raise IngestError(
-                f"{path.name}: line {line} is not valid UTF-8 while the lines before it are; the file mixes encodings",
+                "{file}: line {line} is not valid UTF-8 while the lines before it are; the file mixes encodings",
                 file=path.name,
                 line=line,
             ) from exc
@@ -106,7 +110,7 @@ def detect_encoding(path: Path, head: bytes, truncated: bool) -> str:
     if best is not None and best.encoding not in ("ascii",) and _decodes(head, best.encoding, truncated):
         return best.encoding
     raise IngestError(
-        f"{path.name}: cannot tell the text encoding (neither UTF-8 nor GBK/GB18030); "
+        "{file}: cannot tell the text encoding (neither UTF-8 nor GBK/GB18030); "
         "convert it to UTF-8 or name the encoding",
         file=path.name,
     )
@@ -221,7 +225,7 @@ def sniff_text(
     """Sniff a delimited text file from its head and tail; raise IngestError on unusable input."""
     size = path.stat().st_size
     if size == 0:
-        raise IngestError(f"{path.name}: the file is empty", file=path.name)
+        raise IngestError("{file}: the file is empty", file=path.name)
     with path.open("rb") as fh:
         head = fh.read(HEAD_BYTES)
         truncated = size > len(head)
@@ -230,20 +234,23 @@ def sniff_text(
             tail = fh.read()
         else:
             tail = b""
-    check_not_binary(path, head, "delimited text (CSV/TSV)")
+    check_not_binary(path, head, N_("delimited text (CSV/TSV)"))
     enc = _normalise_encoding(encoding) if encoding else detect_encoding(path, head, truncated)
     try:
         text = head.decode(enc, errors="strict") if not truncated else _decode_prefix(head, enc)
     except UnicodeDecodeError as exc:
         line = head[: exc.start].count(b"\n") + 1
         raise IngestError(
-            f"{path.name}: line {line} is not valid {ENCODING_LABELS.get(enc, enc)}", file=path.name, line=line
+            "{file}: line {line} is not valid {encoding}",
+            file=path.name,
+            line=line,
+            encoding=ENCODING_LABELS.get(enc, enc),
         ) from exc
     lines = _physical_lines(text)
     if truncated and lines:
         lines = lines[:-1]  # the last line of the sample may be cut
     if not any(line.strip() for line in lines):
-        raise IngestError(f"{path.name}: the file has no rows, only blank lines", file=path.name)
+        raise IngestError("{file}: the file has no rows, only blank lines", file=path.name)
     delim = delimiter or _choose_delimiter(lines[:2000])
     rows = [split_fields(line, delim) for line in lines]
     warnings: list[str] = []
@@ -254,7 +261,7 @@ def sniff_text(
     elif header_line is not None:
         if header_line >= len(rows):
             raise IngestError(
-                f"{path.name}: header line {header_line + 1} is past the sampled lines",
+                "{file}: header line {line} is past the sampled lines",
                 file=path.name,
                 line=header_line + 1,
             )
@@ -309,7 +316,7 @@ def _normalise_encoding(name: str) -> str:
     try:
         return codecs.lookup(key).name
     except LookupError as exc:
-        raise IngestError(f"unknown encoding {name!r}", field="encoding") from exc
+        raise IngestError("unknown encoding {encoding!r}", field="encoding", encoding=name) from exc
 
 
 def _decode_prefix(data: bytes, encoding: str) -> str:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from shuliu.db.base import new_id, utcnow
 from shuliu.errors import NotFound, ShuliuError
+from shuliu.i18n import N_
 from shuliu.jobs.models import Job
 
 if TYPE_CHECKING:
@@ -89,7 +90,7 @@ def enqueue(*, session: Session, kind: str, params: dict[str, Any], actor_id: in
 def get(*, session: Session, job_id: str) -> Job:
     job = session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"no job {job_id}", job_id=job_id)
+        raise NotFound("no job {job_id}", job_id=job_id)
     return job
 
 
@@ -159,7 +160,7 @@ def execute(platform: Platform, job_id: str) -> Job:
     fn = HANDLERS.get(kind)
     try:
         if fn is None:
-            raise ShuliuError(f"no handler for job kind {kind!r}")
+            raise ShuliuError("no handler for job kind {kind!r}", kind=kind)
         result = fn(ctx)
     except ShuliuError as exc:
         _finish(platform, job_id, status="failed", error=exc.to_dict())
@@ -206,7 +207,7 @@ def requeue_stale(platform: Platform, *, older_than: timedelta = timedelta(minut
         for job in stale:
             if job.attempts >= 3:
                 job.status, job.finished_at = "failed", utcnow()
-                job.error = {"type": "worker-lost", "message": "the worker stopped three times; giving up"}
+                job.error = {"type": "worker-lost", "message": N_("the worker stopped three times; giving up")}
             else:
                 job.status, job.stage = "queued", "requeued after a lost worker"
         return len(stale)

@@ -26,7 +26,7 @@ from shuliu.catalog.schemas import ResourceFields
 from shuliu.catalog.uploads import human_size
 from shuliu.catalog.vocab import vocabulary
 from shuliu.engine.core import USER_TYPES
-from shuliu.errors import AuthenticationFailed, NotFound, ShuliuError
+from shuliu.errors import AuthenticationFailed, NotFound, ShuliuError, localize_error
 from shuliu.jobs import service as jobs
 from shuliu.web import labels
 
@@ -39,6 +39,7 @@ templates.env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=Tr
 templates.env.filters["human_size"] = human_size
 templates.env.filters["tojson_pretty"] = lambda v: json.dumps(v, ensure_ascii=False, indent=2, default=str)
 templates.env.globals["version"] = __version__
+templates.env.globals["localize_error"] = localize_error  # a stored error dict (a failed job's) in a language
 
 
 @pass_context
@@ -233,7 +234,7 @@ def resource_edit(request: Request, resource_id: str) -> HTMLResponse:
         c.require()
         resource = catalog.get_resource(session=c.session, actor=c.user, resource_id=resource_id)
         if not catalog.can_edit(c.user, resource):
-            raise NotFound(f"no resource {resource_id} you may edit")
+            raise NotFound("no resource {resource_id} you may edit", resource_id=resource_id)
         return render(request, "resource_edit.html", resource=resource, vocab=vocabulary(), error=None)
 
 
@@ -270,7 +271,7 @@ async def resource_edit_submit(request: Request, resource_id: str) -> Response:
                 status=exc.status,
                 resource=resource,
                 vocab=vocabulary(),
-                error=exc.message,
+                error=exc.localized(language_of(request)),
                 error_field=exc.details.get("field"),
                 form=fields,
             )
@@ -348,7 +349,7 @@ def job_page(request: Request, job_id: str) -> HTMLResponse:
         user = c.require()
         job = jobs.get(session=c.session, job_id=job_id)
         if job.created_by_id != user.id and user.role != "admin":
-            raise NotFound(f"no job {job_id}")
+            raise NotFound("no job {job_id}", job_id=job_id)
         template = "_job.html" if _is_htmx(request) else "job.html"
         return render(request, template, job=job)
 
@@ -430,7 +431,7 @@ def admin_users_create(
                 users=auth.list_users(session=c.session),
                 orgs=auth.list_orgs(session=c.session),
                 roles=ROLES,
-                error=exc.message,
+                error=exc.localized(language_of(request)),
             )
     return RedirectResponse("/admin/users", status_code=303)
 
@@ -454,7 +455,7 @@ def admin_orgs_create(
                 users=auth.list_users(session=c.session),
                 orgs=auth.list_orgs(session=c.session),
                 roles=ROLES,
-                error=exc.message,
+                error=exc.localized(language_of(request)),
             )
     return RedirectResponse("/admin/users", status_code=303)
 

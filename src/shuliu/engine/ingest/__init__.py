@@ -53,16 +53,21 @@ class IngestOptions:
     def validate(self) -> None:
         if self.format is not None and self.format not in FORMATS:
             raise ValidationFailed(
-                f"unknown format {self.format!r}; expected one of {', '.join(FORMATS)}", field="format"
+                "unknown format {format!r}; expected one of {choices}",
+                field="format",
+                format=self.format,
+                choices=", ".join(FORMATS),
             )
         if self.header_row is not None and self.header_row < 1:
             raise ValidationFailed("header_row counts from 1", field="header_row")
         for name, typ in self.column_types.items():
             if typ not in USER_TYPES:
                 raise ValidationFailed(
-                    f"column {name!r}: unknown type {typ!r}; expected one of {', '.join(USER_TYPES)}",
+                    "column {column!r}: unknown type {column_type!r}; expected one of {choices}",
                     field="column_types",
                     column=name,
+                    column_type=typ,
+                    choices=", ".join(USER_TYPES),
                 )
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,8 +99,8 @@ def detect_format(path: Path, declared: str | None = None) -> str:
                 if "xl/workbook.xml" in names:
                     return "xlsx"
         except zipfile.BadZipFile as exc:
-            raise IngestError(f"{path.name}: a damaged ZIP/Office file", file=path.name) from exc
-        raise IngestError(f"{path.name}: a ZIP archive that is not a spreadsheet", file=path.name)
+            raise IngestError("{file}: a damaged ZIP/Office file", file=path.name) from exc
+        raise IngestError("{file}: a ZIP archive that is not a spreadsheet", file=path.name)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "xls"
     if head.startswith(b"PAR1"):
@@ -126,9 +131,9 @@ def convert(
         return convert_sql(source_url, staging, options, engine=engine, progress=progress)
     assert path is not None
     if not path.exists():
-        raise IngestError(f"{path}: no such file", file=str(path))
+        raise IngestError("{file}: no such file", file=str(path))
     if path.stat().st_size == 0:
-        raise IngestError(f"{path.name}: the file is empty", file=path.name)
+        raise IngestError("{file}: the file is empty", file=path.name)
     fmt = detect_format(path, options.format)
     if fmt in ("csv", "tsv"):
         from shuliu.engine.ingest.text import convert_text
@@ -149,6 +154,6 @@ def convert(
 
         result = convert_parquet(path, staging, options, engine=engine, progress=progress)
     else:
-        raise IngestError(f"{path.name}: format {fmt!r} needs a SQL source URL", file=path.name)
+        raise IngestError("{file}: format {format!r} needs a SQL source URL", file=path.name, format=fmt)
     result.report.setdefault("format", fmt)
     return result

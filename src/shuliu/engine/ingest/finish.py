@@ -8,6 +8,7 @@ from pathlib import Path
 
 from shuliu.engine.core import USER_TYPES, ColumnInfo, DataEngine, quote_ident, quote_str
 from shuliu.errors import IngestError
+from shuliu.i18n import N_
 
 PART = "part-0.parquet"
 
@@ -25,13 +26,25 @@ def check_casts(engine: DataEngine, source_sql: str, casts: dict[str, str], *, f
             (total,) = engine.sql(
                 f"SELECT count(*) FROM {source_sql} WHERE {c} IS NOT NULL AND try_cast({c} AS {duck_type}) IS NULL"
             )[0]
+            template = (
+                N_(
+                    "{file}: column {column!r} cannot become {column_type}: row {row} holds {value!r}"
+                    " (1 value does not fit)"
+                )
+                if total == 1
+                else N_(
+                    "{file}: column {column!r} cannot become {column_type}: row {row} holds {value!r}"
+                    " ({total} values do not fit)"
+                )
+            )
             raise IngestError(
-                f"{file}: column {name!r} cannot become {_user_type(duck_type)}: row {rn} holds {value!r}"
-                f" ({total} value{'s' if total != 1 else ''} do not fit)",
+                template,
                 file=file,
                 column=name,
                 row=int(rn),
                 value=str(value),
+                column_type=_user_type(duck_type),
+                total=int(total),
             )
 
 
@@ -54,7 +67,7 @@ def finalize(
     names = [r[0] for r in engine.sql(f"DESCRIBE SELECT * FROM {source}")]
     missing = [k for k in casts if k not in names]
     if missing:
-        raise IngestError(f"{file}: no column named {missing[0]!r} to set a type on", file=file, column=missing[0])
+        raise IngestError("{file}: no column named {column!r} to set a type on", file=file, column=missing[0])
     dropped: list[str] = []
     unnamed = [u for u in unnamed if u in names]
     if unnamed:
@@ -69,7 +82,7 @@ def finalize(
             if n not in dropped
         )
         if not select:
-            raise IngestError(f"{file}: every column is empty", file=file)
+            raise IngestError("{file}: every column is empty", file=file)
         engine.sql(
             f"COPY (SELECT {select} FROM {source}) TO {quote_str(str(final))} (FORMAT parquet, COMPRESSION zstd)"
         )
@@ -91,7 +104,7 @@ def rewrite_with_types(
     names = [r[0] for r in engine.sql(f"DESCRIBE SELECT * FROM {source}")]
     missing = [k for k in casts if k not in names]
     if missing:
-        raise IngestError(f"{file}: no column named {missing[0]!r}", file=file, column=missing[0])
+        raise IngestError("{file}: no column named {column!r}", file=file, column=missing[0])
     check_casts(engine, source, casts, file=file)
     select = ", ".join(
         f"CAST({quote_ident(n)} AS {casts[n]}) AS {quote_ident(n)}" if n in casts else quote_ident(n) for n in names

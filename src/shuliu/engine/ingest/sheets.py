@@ -36,10 +36,10 @@ def _open(path: Path) -> CalamineWorkbook:
     except CalamineError as exc:
         message = str(exc)
         if "password" in message.lower() or "encrypt" in message.lower():
-            raise IngestError(f"{path.name}: the workbook is password-protected", file=path.name) from exc
-        raise IngestError(f"{path.name}: not a readable spreadsheet ({message})", file=path.name) from exc
+            raise IngestError("{file}: the workbook is password-protected", file=path.name) from exc
+        raise IngestError("{file}: not a readable spreadsheet ({reason})", file=path.name, reason=message) from exc
     except Exception as exc:  # calamine raises plain errors for truncated or foreign files
-        raise IngestError(f"{path.name}: not a readable spreadsheet ({exc})", file=path.name) from exc
+        raise IngestError("{file}: not a readable spreadsheet ({reason})", file=path.name, reason=str(exc)) from exc
 
 
 def cell_text(value: Any) -> str:
@@ -69,13 +69,13 @@ def _pick_sheet(wb: CalamineWorkbook, path: Path, wanted: str | None) -> str:
         if wanted.isdigit() and 1 <= int(wanted) <= len(names):
             return names[int(wanted) - 1]
         raise IngestError(
-            f"{path.name}: no sheet {wanted!r}; the sheets are {', '.join(names)}", file=path.name, sheet=wanted
+            "{file}: no sheet {sheet!r}; the sheets are {sheets}", file=path.name, sheet=wanted, sheets=", ".join(names)
         )
     for name in names:
         sheet = wb.get_sheet_by_name(name)
         if sheet.height > 0 and sheet.width > 0:
             return name
-    raise IngestError(f"{path.name}: every sheet is empty", file=path.name)
+    raise IngestError("{file}: every sheet is empty", file=path.name)
 
 
 def convert_sheet(
@@ -90,7 +90,7 @@ def convert_sheet(
     progress(0.3, "read sheet")
     where = f"{path.name} [{sheet_name}]"
     if not rows or all(all(_empty(v) for v in r) for r in rows):
-        raise IngestError(f"{where}: the sheet is empty", file=path.name, sheet=sheet_name)
+        raise IngestError("{file} [{sheet}]: the sheet is empty", file=path.name, sheet=sheet_name)
     width = max(len(r) for r in rows)
     for r in rows:
         r.extend([""] * (width - len(r)))
@@ -100,10 +100,11 @@ def convert_sheet(
     if options.header_row:
         if options.header_row > len(rows):
             raise IngestError(
-                f"{where}: header row {options.header_row} is past the last row ({len(rows)})",
+                "{file} [{sheet}]: header row {row} is past the last row ({rows})",
                 file=path.name,
                 sheet=sheet_name,
                 row=options.header_row,
+                rows=len(rows),
             )
         header_at: int | None = options.header_row - 1
     elif options.no_header:
@@ -163,7 +164,7 @@ def convert_sheet(
         else:
             break
     if not body:
-        raise IngestError(f"{where}: no data rows below the header", file=path.name, sheet=sheet_name)
+        raise IngestError("{file} [{sheet}]: no data rows below the header", file=path.name, sheet=sheet_name)
     if removed_sections:
         shown = "、".join(removed_sections[:3])
         warnings.append(f"{where}: removed {len(removed_sections)} section rows merged across the table (e.g. {shown})")

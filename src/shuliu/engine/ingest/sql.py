@@ -93,11 +93,13 @@ def _to_array(name: str, values: list[Any], typ: pa.DataType, first_row: int) ->
                 pa.array([v], type=typ)
             except Exception:
                 raise IngestError(
-                    f"column {name!r}: row {first_row + offset} holds {v!r}, which does not fit {typ}",
+                    "column {column!r}: row {row} holds {value_repr}, which does not fit {arrow_type}",
                     column=name,
                     row=first_row + offset,
+                    value_repr=repr(v),
+                    arrow_type=str(typ),
                 ) from exc
-        raise IngestError(f"column {name!r}: {exc}", column=name) from exc
+        raise IngestError("column {column!r}: {reason}", column=name, reason=str(exc)) from exc
 
 
 def _text(v: Any) -> str:
@@ -117,7 +119,9 @@ def convert_sql(
     try:
         source = sa.create_engine(url, poolclass=sa.pool.NullPool)
     except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-        raise SourceUnavailable(f"{shown}: not a usable SQLAlchemy URL ({exc})", source=shown) from exc
+        raise SourceUnavailable(
+            "{source}: not a usable SQLAlchemy URL ({reason})", source=shown, reason=str(exc)
+        ) from exc
     raw = staging / "raw.parquet"
     writer: pq.ParquetWriter | None = None
     rows = 0
@@ -138,7 +142,7 @@ def convert_sql(
             names = list(result.keys())
             if len(set(names)) != len(names):
                 dup = next(n for n in names if names.count(n) > 1)
-                raise IngestError(f"{shown}: the query returns two columns named {dup!r}", column=dup)
+                raise IngestError("{source}: the query returns two columns named {column!r}", column=dup, source=shown)
             if not types:
                 types = [None] * len(names)
             for batch in result.partitions(BATCH):
@@ -156,10 +160,10 @@ def convert_sql(
                 writer = pq.ParquetWriter(str(raw), schema_pa, compression="zstd")
             conn.rollback()
     except NoSuchTableError as exc:
-        raise SourceUnavailable(f"{shown}: no table {options.sql_table!r}", source=shown) from exc
+        raise SourceUnavailable("{source}: no table {table!r}", source=shown, table=options.sql_table) from exc
     except SQLAlchemyError as exc:
         detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise SourceUnavailable(f"{shown}: {detail}", source=shown) from exc
+        raise SourceUnavailable("{source}: {reason}", source=shown, reason=detail) from exc
     finally:
         if writer is not None:
             writer.close()

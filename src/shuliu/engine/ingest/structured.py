@@ -12,6 +12,7 @@ from shuliu.engine.ingest.finish import finalize
 from shuliu.engine.ingest.text import _copy_normalised
 from shuliu.engine.sniff import ENCODING_LABELS, check_not_binary, detect_encoding
 from shuliu.errors import IngestError
+from shuliu.i18n import N_
 
 
 def _duck_message(exc: Exception) -> str:
@@ -25,7 +26,7 @@ def convert_json(
 ) -> ConvertResult:
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
-    check_not_binary(path, head, "JSON")
+    check_not_binary(path, head, N_("JSON"))
     size = path.stat().st_size
     encoding = options.encoding or detect_encoding(path, head, truncated=size > len(head))
     source = path
@@ -49,15 +50,17 @@ def convert_json(
             message = _duck_message(exc)
             line = re.search(r"line (\d+)", str(exc))
             raise IngestError(
-                f"{path.name}: not valid {'NDJSON' if fmt == 'ndjson' else 'JSON'}: {message}",
+                "{file}: not valid {format_name}: {reason}",
                 file=path.name,
                 line=int(line.group(1)) if line else None,
+                format_name="NDJSON" if fmt == "ndjson" else "JSON",
+                reason=message,
             ) from exc
     if source != path:
         source.unlink()
     rows, cols, _dropped = finalize(engine, staging, raw, file=path.name, casts=options.column_types)
     if not cols:
-        raise IngestError(f"{path.name}: the JSON holds no records with fields", file=path.name)
+        raise IngestError("{file}: the JSON holds no records with fields", file=path.name)
     report = {"encoding": ENCODING_LABELS.get(encoding, encoding), "json_format": fmt, "warnings": []}
     return ConvertResult(rows=rows, columns=cols, report=report)
 
@@ -68,7 +71,7 @@ def convert_parquet(
     with path.open("rb") as fh:
         magic = fh.read(4)
     if magic != b"PAR1":
-        raise IngestError(f"{path.name}: not a Parquet file (it does not start with PAR1)", file=path.name)
+        raise IngestError("{file}: not a Parquet file (it does not start with PAR1)", file=path.name)
     raw = staging / "raw.parquet"
     progress(0.1, "convert")
     with engine.progress_watch(lambda f: progress(0.1 + 0.8 * f, "convert")):
@@ -78,6 +81,8 @@ def convert_parquet(
                 "(FORMAT parquet, COMPRESSION zstd)"
             )
         except Exception as exc:
-            raise IngestError(f"{path.name}: unreadable Parquet: {_duck_message(exc)}", file=path.name) from exc
+            raise IngestError(
+                "{file}: unreadable Parquet: {reason}", file=path.name, reason=_duck_message(exc)
+            ) from exc
     rows, cols, _ = finalize(engine, staging, raw, file=path.name, casts=options.column_types)
     return ConvertResult(rows=rows, columns=cols, report={"warnings": []})

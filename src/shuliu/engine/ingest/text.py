@@ -77,11 +77,11 @@ def _copy_normalised(src: Path, dest: Path, encoding: str, start: int, end: int,
                     if lines_before is None:
                         lines_before = _count_lines(src, start + done + exc.start)
                     raise IngestError(
-                        f"{src.name}: line {lines_before + 1} is not valid "
-                        f"{ENCODING_LABELS.get(encoding, encoding)} (bytes {chunk[exc.start : exc.end]!r});"
-                        " the file mixes encodings",
+                        "{file}: line {line} is not valid {encoding} (bytes {bytes_repr}); the file mixes encodings",
                         file=src.name,
                         line=lines_before + 1,
+                        encoding=ENCODING_LABELS.get(encoding, encoding),
+                        bytes_repr=repr(chunk[exc.start : exc.end]),
                     ) from exc
             done += len(chunk)
             progress(0.4 * done / total, "transcode")
@@ -104,10 +104,10 @@ def _refuse_utf8_lines(src: Path, chunk: bytes, encoding: str, offset: int) -> N
             continue
         number = _count_lines(src, offset + begin) + 1
         raise IngestError(
-            f"{src.name}: line {number} is UTF-8 while the file is {ENCODING_LABELS.get(encoding, encoding)};"
-            " the file mixes encodings",
+            "{file}: line {line} is UTF-8 while the file is {encoding}; the file mixes encodings",
             file=src.name,
             line=number,
+            encoding=ENCODING_LABELS.get(encoding, encoding),
         )
 
 
@@ -149,9 +149,7 @@ def convert_text(
         source, line_offset, duck_skip = path, 0, skip
     unknown = [n for n in options.column_types if n not in names]
     if unknown:
-        raise IngestError(
-            f"{path.name}: no column named {unknown[0]!r} to set a type on", file=path.name, column=unknown[0]
-        )
+        raise IngestError("{file}: no column named {column!r} to set a type on", file=path.name, column=unknown[0])
     progress(0.42, "infer types")
     types = infer_types(engine, names, dialect.sample_rows + dialect.tail_rows)
     fixed = {n for n in options.column_types}
@@ -179,7 +177,7 @@ def convert_text(
             try:
                 engine.sql(f"COPY (SELECT * FROM {read}) TO {quote_str(str(raw))} (FORMAT parquet, COMPRESSION zstd)")
             except Exception as exc:  # DuckDB raises its own error types
-                raise IngestError(f"{path.name}: {_first_line(str(exc))}", file=path.name) from exc
+                raise IngestError("{file}: {reason}", file=path.name, reason=_first_line(str(exc))) from exc
         errors = engine.sql(
             f"SELECT line, column_idx, column_name, error_type, csv_line, error_message "
             f"FROM {quote_ident(rejects)} ORDER BY line LIMIT 1000"
@@ -193,10 +191,11 @@ def convert_text(
             if kind == "CAST":
                 if col_name in fixed:
                     raise IngestError(
-                        f"{path.name}: line {real_line}, column {col_name!r}: {_cast_reason(message)}",
+                        "{file}: line {line}, column {column!r}: {reason}",
                         file=path.name,
                         line=real_line,
                         column=col_name,
+                        reason=_cast_reason(message),
                     )
                 i = all_names.index(col_name)
                 if i < width and types[i] != WIDER[types[i]]:
@@ -208,32 +207,36 @@ def convert_text(
                     grow = max(grow, len(cells) - width - extra)
                 else:
                     raise IngestError(
-                        f"{path.name}: line {real_line} has {len(cells)} fields but the header has {width}"
-                        f" (extra values: {', '.join(repr(c) for c in cells[width:][:3])})",
+                        "{file}: line {line} has {fields} fields but the header has {width} (extra values: {extra})",
                         file=path.name,
                         line=real_line,
+                        fields=len(cells),
+                        width=width,
+                        extra=", ".join(repr(c) for c in cells[width:][:3]),
                     )
             elif kind == "INVALID UNICODE":
                 raise IngestError(
-                    f"{path.name}: line {real_line} is not valid {dialect.encoding_label}; the file mixes encodings",
+                    "{file}: line {line} is not valid {encoding}; the file mixes encodings",
                     file=path.name,
                     line=real_line,
+                    encoding=dialect.encoding_label,
                 )
             else:
                 raise IngestError(
-                    f"{path.name}: line {real_line}: {_first_line(message)}", file=path.name, line=real_line
+                    "{file}: line {line}: {reason}", file=path.name, line=real_line, reason=_first_line(message)
                 )
         if grow:
             extra += grow
         elif not widened:
             line, _, col_name, kind, _, message = errors[0]
             raise IngestError(
-                f"{path.name}: line {int(line) + line_offset}: {_first_line(message)}",
+                "{file}: line {line}: {reason}",
                 file=path.name,
                 line=int(line) + line_offset,
+                reason=_first_line(message),
             )
     else:
-        raise IngestError(f"{path.name}: could not settle the column types", file=path.name)
+        raise IngestError("{file}: could not settle the column types", file=path.name)
     if source != path:
         os.unlink(source)
     extra_names = [f"列{width + j + 1}" for j in range(extra)]

@@ -5,5 +5,10 @@ function csrfToken() {
 }
 document.addEventListener("htmx:responseError", (ev) => {
   const box = document.getElementById("htmx-error");
-  if (box) { box.textContent = ev.detail.xhr.responseText.slice(0, 500); box.classList.remove("d-none"); }
+  if (!box) return;
+  // Error responses are whole error pages: show their (localized) detail, not their HTML source.
+  const text = ev.detail.xhr.responseText || "";
+  const detail = new DOMParser().parseFromString(text, "text/html").getElementById("error-detail");
+  box.textContent = detail ? detail.textContent.trim() : text.slice(0, 500);
+  box.classList.remove("d-none");
 });

@@ -8,6 +8,8 @@
   const $ = (id) => document.getElementById(id);
   let uploadId = null;
   let inspected = null;
+  // The API answers errors in English unless asked: ask in the page's language (<html lang>).
+  const language = document.documentElement.lang || "zh-CN";
 
   function showError(message) {
     const box = $("upload-error");
@@ -21,7 +23,7 @@
     } catch (e) { return String(xhrOrBody).slice(0, 300); }
   }
   async function api(method, url, body) {
-    const resp = await fetch(url, {method, headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken(), "Accept": "application/json"},
+    const resp = await fetch(url, {method, headers: {"Content-Type": "application/json", "X-CSRF-Token": csrfToken(), "Accept": "application/json", "Accept-Language": language},
                                    body: body === undefined ? undefined : JSON.stringify(body)});
     const data = await resp.json().catch(() => ({}));
     if (!resp.ok) throw new Error(problemText(data));
@@ -91,6 +93,7 @@
     xhr.setRequestHeader("X-CSRF-Token", csrfToken());
     xhr.setRequestHeader("Content-Type", "application/octet-stream");
     xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("Accept-Language", language);
     $("upload-progress-wrap").classList.remove("d-none");
     xhr.upload.onprogress = (ev) => {
       if (!ev.lengthComputable) return;
@@ -106,7 +109,7 @@
         inspect();
       } else { showError(problemText(xhr.responseText)); }
     };
-    xhr.onerror = () => showError("network error");
+    xhr.onerror = () => showError(app.dataset.msgNetwork);
     xhr.send(file);
   });
   $("reinspect").addEventListener("click", inspect);
