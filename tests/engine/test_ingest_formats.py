@@ -316,3 +316,28 @@ def test_postgres_table(tmp_path: Path, pg_template: str) -> None:
         assert str(rows[0]["金额"]) == "12.34"
     finally:
         drop_pg_database(name)
+
+
+def test_overlong_line_is_named(tmp_path: Path) -> None:
+    path = write(tmp_path, "long.csv", "a,b\n1,2\n3," + "x" * (3 << 20) + "\n5,6\n")
+    with pytest.raises(IngestError) as exc:
+        run(path, tmp_path)
+    assert exc.value.details["line"] == 3 and "long.csv" in exc.value.message
+
+
+def test_large_gbk_file_is_transcoded_in_parallel_and_checked(tmp_path: Path) -> None:
+    from shuliu.engine import transcode
+
+    row = "武汉市江岸区,测试企业有限公司,123.5\n".encode("gbk")
+    n = transcode.PARALLEL_MIN // len(row) + 1000
+    body = "地区,名称,金额\n".encode("gbk") + row * n
+    path = write(tmp_path, "big.csv", body)
+    with DataEngine() as engine:
+        staging = tmp_path / "s"
+        staging.mkdir()
+        result = convert(path, staging, IngestOptions(), engine=engine, progress=lambda f, s: None)
+    assert result.rows == n and result.report["encoding"] == "GBK/GB18030"
+    planted = write(tmp_path, "planted.csv", body + "宜昌市,另一家公司,1\n".encode() + row * 10)
+    with pytest.raises(IngestError) as exc:
+        run(planted, tmp_path / "p")
+    assert exc.value.details["line"] == n + 2 and "mixes encodings" in exc.value.message

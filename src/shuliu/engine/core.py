@@ -62,6 +62,7 @@ class DataEngine:
         if temp_dir is not None:
             temp_dir.mkdir(parents=True, exist_ok=True)
             config["temp_directory"] = str(temp_dir)
+        self.threads = threads
         self.backend = ibis.duckdb.connect(**config)
         self.raw = self.backend.con  # the DuckDB connection, for ingest-specific readers
         self._counter = 0

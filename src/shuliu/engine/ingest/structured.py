@@ -32,7 +32,7 @@ def convert_json(
     source = path
     if encoding not in ("utf-8", "utf-8-sig"):
         source = staging / "normalised.json"
-        _copy_normalised(path, source, encoding, 0, size, progress)
+        _copy_normalised(path, source, encoding, 0, size, progress, workers=engine.threads)
     elif head.startswith(codecs.BOM_UTF8):
         source = staging / "normalised.json"
         _copy_normalised(path, source, "utf-8-sig", 0, size, progress)

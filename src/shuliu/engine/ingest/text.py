@@ -11,9 +11,9 @@ from __future__ import annotations
 import codecs
 import functools
 import os
-import re
 from pathlib import Path
 
+from shuliu.engine import transcode
 from shuliu.engine.core import USER_TYPES, DataEngine, quote_ident, quote_str
 from shuliu.engine.infer import WIDER, infer_types
 from shuliu.engine.ingest import ConvertResult, IngestOptions, Progress
@@ -22,7 +22,6 @@ from shuliu.engine.sniff import ENCODING_LABELS, sniff_text, split_fields
 from shuliu.errors import IngestError
 
 CHUNK = 4 << 20
-MAX_LINE = 16 << 20
 
 
 def _line_offsets(path: Path, skip_lines: int, trailer_lines: int) -> tuple[int, int]:
@@ -50,65 +49,80 @@ def _line_offsets(path: Path, skip_lines: int, trailer_lines: int) -> tuple[int,
     return start, max(start, end)
 
 
-def _copy_normalised(src: Path, dest: Path, encoding: str, start: int, end: int, progress: Progress) -> None:
+def _copy_normalised(
+    src: Path, dest: Path, encoding: str, start: int, end: int, progress: Progress, workers: int = 1
+) -> None:
     """Copy bytes [start, end) of `src` to `dest` as UTF-8, checking the encoding as it goes."""
-    decoder = None if encoding in ("utf-8", "utf-8-sig") else codecs.getincrementaldecoder(encoding)("strict")
+    total = max(1, end - start)
+    if encoding in ("utf-8", "utf-8-sig"):
+        with src.open("rb") as fin, dest.open("wb") as fout:
+            fin.seek(start)
+            if encoding == "utf-8-sig" and start == 0 and fin.read(3) != codecs.BOM_UTF8:
+                fin.seek(start)
+            done = fin.tell() - start
+            while done < total:
+                chunk = fin.read(min(CHUNK, total - done))
+                if not chunk:
+                    break
+                fout.write(chunk)
+                done += len(chunk)
+                progress(0.4 * done / total, "transcode")
+        return
+    label = ENCODING_LABELS.get(encoding, encoding)
+    if encoding.startswith("utf-16") or encoding.startswith("utf-32"):
+        _copy_wide(src, dest, encoding, start, end, progress)
+        return
+    problem = transcode.transcode(
+        src,
+        dest,
+        encoding,
+        start,
+        end,
+        workers=workers,
+        check_utf8=True,
+        progress=lambda done: progress(0.4 * done / total, "transcode"),
+    )
+    if problem is None:
+        return
+    line = _count_lines(src, problem["offset"]) + 1
+    if problem["kind"] == "utf8-line":
+        raise IngestError(
+            "{file}: line {line} is UTF-8 while the file is {encoding}; the file mixes encodings",
+            file=src.name,
+            line=line,
+            encoding=label,
+        )
+    raise IngestError(
+        "{file}: line {line} is not valid {encoding} (bytes {bytes_repr}); the file mixes encodings",
+        file=src.name,
+        line=line,
+        encoding=label,
+        bytes_repr=problem["bytes"],
+    )
+
+
+def _copy_wide(src: Path, dest: Path, encoding: str, start: int, end: int, progress: Progress) -> None:
+    """UTF-16/32 → UTF-8 with an incremental decoder (newlines are not single bytes there)."""
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
     total = max(1, end - start)
     done = 0
-    lines_before = None
     with src.open("rb") as fin, dest.open("wb") as fout:
         fin.seek(start)
-        if encoding == "utf-8-sig" and start == 0:
-            bom = fin.read(3)
-            done += 3 if bom == codecs.BOM_UTF8 else 0
-            if bom != codecs.BOM_UTF8:
-                fin.seek(start)
         while done < total:
             chunk = fin.read(min(CHUNK, total - done))
             if not chunk:
                 break
-            if decoder is None:
-                fout.write(chunk)
-            else:
-                _refuse_utf8_lines(src, chunk, encoding, start + done)
-                try:
-                    fout.write(decoder.decode(chunk, final=done + len(chunk) >= total).encode("utf-8"))
-                except UnicodeDecodeError as exc:
-                    if lines_before is None:
-                        lines_before = _count_lines(src, start + done + exc.start)
-                    raise IngestError(
-                        "{file}: line {line} is not valid {encoding} (bytes {bytes_repr}); the file mixes encodings",
-                        file=src.name,
-                        line=lines_before + 1,
-                        encoding=ENCODING_LABELS.get(encoding, encoding),
-                        bytes_repr=repr(chunk[exc.start : exc.end]),
-                    ) from exc
+            try:
+                fout.write(decoder.decode(chunk, final=done + len(chunk) >= total).encode("utf-8"))
+            except UnicodeDecodeError as exc:
+                raise IngestError(
+                    "{file}: the text is not valid {encoding} near byte {offset}",
+                    file=src.name,
+                    encoding=ENCODING_LABELS.get(encoding, encoding),
+                    offset=start + done + exc.start,
+                ) from exc
             done += len(chunk)
             progress(0.4 * done / total, "transcode")
-
-
-# Two or more CJK characters in UTF-8 form; GB18030 decodes such bytes without error (as the
-# wrong characters), so a GBK file with a UTF-8 line would otherwise turn into mojibake silently.
-UTF8_CJK_RUN = re.compile(rb"(?:[\xe4-\xe9][\x80-\xbf]{2}){2,}")
-
-
-def _refuse_utf8_lines(src: Path, chunk: bytes, encoding: str, offset: int) -> None:
-    """Raise if a line of this non-UTF-8 chunk is valid UTF-8 with Chinese text in it."""
-    for match in UTF8_CJK_RUN.finditer(chunk):
-        begin = chunk.rfind(b"\n", 0, match.start()) + 1
-        end = chunk.find(b"\n", match.end())
-        line = chunk[begin : end if end >= 0 else len(chunk)]
-        try:
-            line.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        number = _count_lines(src, offset + begin) + 1
-        raise IngestError(
-            "{file}: line {line} is UTF-8 while the file is {encoding}; the file mixes encodings",
-            file=src.name,
-            line=number,
-            encoding=ENCODING_LABELS.get(encoding, encoding),
-        )
 
 
 def _count_lines(path: Path, upto: int) -> int:
@@ -142,7 +156,7 @@ def convert_text(
     if needs_copy:
         start, end = _line_offsets(path, skip, dialect.trailer_lines)
         source = staging / "normalised.csv"
-        _copy_normalised(path, source, dialect.encoding, start, end, progress)
+        _copy_normalised(path, source, dialect.encoding, start, end, progress, workers=engine.threads)
         line_offset = skip  # DuckDB's line 1 is our line skip+1
         duck_skip = 0
     else:
@@ -168,7 +182,7 @@ def convert_text(
         read = (
             f"read_csv({quote_str(str(source))}, auto_detect=false, delim={quote_str(dialect.delimiter)}, "
             f"quote='\"', escape='\"', header={'true' if dialect.header_line is not None else 'false'}, "
-            f"skip={duck_skip}, null_padding=true, columns={columns}, max_line_size={MAX_LINE}, "
+            f"skip={duck_skip}, null_padding=true, columns={columns}, "
             f"store_rejects=true, rejects_table={quote_str(rejects)}, "
             f"rejects_scan={quote_str(rejects + '_scan')}, rejects_limit=1000)"
         )
