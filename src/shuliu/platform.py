@@ -55,6 +55,13 @@ class Platform:
         else:
             migrate.upgrade(self.db.engine)
 
+    def housekeeping(self) -> None:
+        """Remove what nobody will use: uploads older than a day, abandoned temporary store folders."""
+        from shuliu.catalog import uploads
+
+        uploads.sweep(self.settings.uploads_dir)
+        self.store.sweep_tmp()
+
     def engine(self) -> DataEngine:
         """A fresh data engine (DuckDB connection) with this installation's limits."""
         from shuliu.engine.core import DataEngine

@@ -273,16 +273,22 @@ def test_sql_source_errors_and_guard(client: Any, platform: Platform) -> None:
     done = wait_job(client, resp.json()["id"], admin)
     assert done["status"] == "failed" and done["error"]["type"] == "source-unavailable"
     assert "pw" not in done["error"]["message"]
-    own = client.post(
-        "/api/v1/resources",
-        headers=admin,
-        json={
-            "source_url": platform.settings.db_url,
-            "sql_table": "users",
-            "metadata": {"name": "x", "org": "湖北省统计局"},
-        },
-    )
-    assert own.status_code == 403
+    own_url = platform.settings.db_url
+    home = str(platform.settings.home)
+    disguises = [
+        own_url,
+        own_url.replace("127.0.0.1", "localhost"),
+        own_url.replace(home, home + "/./"),
+        own_url.replace("@127.0.0.1:5432/", "@127.0.0.1/"),
+        f"sqlite:///{home}/store/../shuliu.db",
+    ]
+    for url in disguises:
+        own = client.post(
+            "/api/v1/resources",
+            headers=admin,
+            json={"source_url": url, "sql_table": "users", "metadata": {"name": "x", "org": "湖北省统计局"}},
+        )
+        assert own.status_code == 403, url
     provider = token_for(client, "provider")
     local = client.post(
         "/api/v1/resources",
@@ -328,3 +334,51 @@ def test_search_respects_roles(client: Any, role: str, visible: int) -> None:
     register(client, provider, GDP, name="不共享的", share_type="不予共享", share_basis="内部资料")
     found = client.get("/api/v1/resources", headers=token_for(client, role)).json()
     assert found["count"] == visible
+
+
+def test_change_own_password_and_admin_user_updates(client: Any) -> None:
+    headers = token_for(client, "consumer")
+    wrong = client.post(
+        "/api/v1/me/password",
+        headers=headers,
+        json={"current_password": "nope-nope-1", "new_password": "brand-new-pass-9"},
+    )
+    assert wrong.status_code == 401 and wrong.json()["field"] == "current_password"
+    weak = client.post(
+        "/api/v1/me/password", headers=headers, json={"current_password": PASSWORD, "new_password": "short"}
+    )
+    assert weak.status_code == 422
+    ok = client.post(
+        "/api/v1/me/password", headers=headers, json={"current_password": PASSWORD, "new_password": "brand-new-pass-9"}
+    )
+    assert ok.status_code == 204
+    assert client.post("/api/v1/auth/token", json={"username": "consumer", "password": PASSWORD}).status_code == 401
+    assert (
+        client.post("/api/v1/auth/token", json={"username": "consumer", "password": "brand-new-pass-9"}).status_code
+        == 201
+    )
+    admin = token_for(client, "admin")
+    moved = client.patch("/api/v1/users/police", headers=admin, json={"org": "湖北省统计局"})
+    assert moved.json()["org"] == "湖北省统计局"  # the answer shows the new organization
+    naive = client.post("/api/v1/tokens", headers=admin, json={"name": "x", "expires_at": "2030-01-01T00:00:00"})
+    assert naive.status_code == 422 and naive.json()["errors"][0]["field"] == "expires_at"
+
+
+def test_failed_ingest_keeps_the_upload_for_a_retry(client: Any, platform: Platform, tmp_path: Path) -> None:
+    headers = token_for(client, "provider")
+    path = tmp_path / "nums.csv"
+    path.write_text("名称,值\n甲,1\n乙,1.5\n", encoding="utf-8")
+    up = upload(client, headers, path)
+    first = client.post(
+        "/api/v1/resources",
+        headers=headers,
+        json={"upload_id": up["upload_id"], "options": {"column_types": {"值": "int64"}}, "metadata": {"name": "数值"}},
+    )
+    failed = wait_job(client, first.json()["id"], headers)
+    assert failed["status"] == "failed" and failed["error"]["column"] == "值" and failed["error"]["line"] == 3
+    retry = client.post(
+        "/api/v1/resources", headers=headers, json={"upload_id": up["upload_id"], "metadata": {"name": "数值"}}
+    )
+    done = wait_job(client, retry.json()["id"], headers)
+    assert done["status"] == "succeeded"
+    assert not (platform.settings.uploads_dir / up["upload_id"]).exists()

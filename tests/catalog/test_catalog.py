@@ -253,3 +253,38 @@ def test_visibility_follows_status_share_and_open_types(platform: Platform, user
     assert visible("police") == {"共享资源", "开放资源"}
     assert visible("consumer") == {"共享资源", "开放资源"}
     assert visible(None) == {"开放资源"}
+
+
+def test_conditional_share_cannot_be_opened_unconditionally(platform: Platform, users: dict[str, Any]) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        create(
+            platform, share_type="有条件共享", share_basis="《统计法》", share_condition="审批", open_type="无条件开放"
+        )
+    assert exc.value.details["field"] == "open_type"
+
+
+def test_history_of_a_new_version_shows_the_previous_row_count(platform: Platform, users: dict[str, Any]) -> None:
+    rid = ingest_file(platform, GDP, name="各省地区生产总值").result["resource_id"]
+    ingest_file(platform, SHARED_DATA / "gov_tabular/covid19_daily_cn/2020-01-24.csv", resource_id=rid)
+    with platform.db.session() as s:
+        r = catalog.get_resource(session=s, actor=user(platform, "provider"), resource_id=rid)
+        assert catalog.history(session=s, resource=r)[0].changes["rows"] == [31, 238]
+
+
+def test_the_job_outcome_is_stored_with_the_registration(
+    platform: Platform, users: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker that dies right after registering leaves a succeeded job, not one to run twice."""
+    from shuliu.jobs import service as jobs
+
+    def die(*args: Any, **kwargs: Any) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(jobs, "_finish", die)
+    with pytest.raises(SystemExit):
+        ingest_file(platform, GDP, name="各省地区生产总值")
+    with platform.db.session() as s:
+        (job,) = jobs.list_jobs(session=s)
+        assert job.status == "succeeded" and job.result["rows"] == 31
+        assert s.scalar(select(func.count()).select_from(Resource)) == 1
+    assert jobs.requeue_stale(platform, older_than=__import__("datetime").timedelta(0)) == 0

@@ -271,6 +271,7 @@ def open_edit_form(platform: Platform, page: Any, sign_in: Any) -> str:
 def save_with_basis_and_check_history(page: Any, rid: str, shot: Any, step: int) -> None:
     page.fill("#f-share-basis", BASIS)
     page.fill("#f-share-condition", CONDITION)
+    page.select_option("#f-open", "不予开放")  # 有条件共享 data cannot stay 无条件开放
     page.fill("#f-comment", COMMENT)
     page.click("#save")
     page.wait_for_url(re.compile(rf"/resources/{rid}$"))

@@ -341,3 +341,25 @@ def test_large_gbk_file_is_transcoded_in_parallel_and_checked(tmp_path: Path) ->
     with pytest.raises(IngestError) as exc:
         run(planted, tmp_path / "p")
     assert exc.value.details["line"] == n + 2 and "mixes encodings" in exc.value.message
+
+
+@pytest.mark.parametrize(
+    "values,typ,bad_row",
+    [
+        (["1", "2", "21445.98"], "int64", 3),
+        (["1", "1.5"], "int64", 2),
+        (["2024-01-01", "2024-01-02 10:30:00"], "date", 2),
+        (["true", "2"], "boolean", 2),
+    ],
+)
+def test_type_corrections_never_change_values(tmp_path: Path, values: list[str], typ: str, bad_row: int) -> None:
+    path = write(tmp_path, "v.csv", "名称,值\n" + "".join(f"x,{v}\n" for v in values))
+    with pytest.raises(IngestError) as exc:
+        run(path, tmp_path, column_types={"值": typ})
+    assert exc.value.details["column"] == "值" and exc.value.details["line"] == bad_row + 1
+
+
+def test_lossless_type_corrections_pass(tmp_path: Path) -> None:
+    path = write(tmp_path, "ok.csv", "名称,值,日\nx,2.0,2024-01-01 00:00:00\ny,3,2024-01-02\n")
+    _result, rows = run(path, tmp_path, column_types={"值": "int64", "日": "date"})
+    assert rows[0]["值"] == 2 and str(rows[1]["日"]) == "2024-01-02"

@@ -185,3 +185,34 @@ def test_logout_voids_the_session(client: Any) -> None:
     assert client.get("/api/v1/me").status_code == 200
     client.post("/logout", data={"csrf_token": token})
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_account_password_and_admin_user_forms(client: Any) -> None:
+    token = sign_in(client, "consumer")
+    bad = client.post(
+        "/me/password", data={"current_password": "wrong-pass-1", "new_password": "another-pass-2", "csrf_token": token}
+    )
+    assert bad.status_code == 401 and 'id="password-error"' in bad.text and "当前密码不正确" in bad.text
+    ok = client.post(
+        "/me/password",
+        data={"current_password": PASSWORD, "new_password": "another-pass-2", "csrf_token": token},
+        follow_redirects=False,
+    )
+    assert ok.status_code == 303
+    assert client.get("/api/v1/me").status_code == 200  # this session stays signed in
+    admin_token = sign_in(client, "admin")
+    changed = client.post(
+        "/admin/users/provider",
+        data={"role": "consumer", "org": "", "is_active": "on", "csrf_token": admin_token},
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert 'value="consumer" selected' in client.get("/admin/users").text.split('data-user="provider"')[1][:2000]
+    self_demote = client.post(
+        "/admin/users/admin", data={"role": "consumer", "is_active": "on", "csrf_token": admin_token}
+    )
+    assert self_demote.status_code == 422 and 'id="admin-error"' in self_demote.text
+    no_org = client.post(
+        "/admin/users/police", data={"role": "provider", "org": "", "is_active": "on", "csrf_token": admin_token}
+    )
+    assert no_org.status_code == 422

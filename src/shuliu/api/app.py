@@ -35,9 +35,8 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from shuliu.catalog import uploads
 
-        uploads.sweep(platform.settings.uploads_dir)
+        platform.housekeeping()
         platform.start_jobs()
         yield
         if platform.runner is not None:

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from shuliu import __version__
-from shuliu.api.deps import caller, get_platform
+from shuliu.api.deps import caller, get_platform, login
 from shuliu.auth import service as auth
 from shuliu.auth.models import ROLES, User
 from shuliu.catalog import ingest, rows, uploads
@@ -77,7 +77,7 @@ class TokenOut(BaseModel):
 class NewTokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field("api", max_length=100)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(None, description="with a time zone, e.g. 2027-01-01T00:00:00+08:00")
 
 
 class OrgIn(BaseModel):
@@ -252,6 +252,22 @@ def _token_fields(t: Any) -> dict[str, Any]:
 def me(request: Request) -> UserOut:
     with caller(request) as c:
         return UserOut.of(c.require())
+
+
+class PasswordIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str
+    new_password: str
+
+
+@router.post("/me/password", status_code=204, summary="Change my password (signs out my other sessions)")
+def change_password(request: Request, body: PasswordIn) -> Response:
+    with caller(request) as c:
+        user = c.require()
+        auth.change_own_password(session=c.session, user=user, current=body.current_password, new=body.new_password)
+        if c.via == "session":
+            login(request, user)
+    return Response(status_code=204)
 
 
 @router.get("/tokens", summary="My API tokens (without secrets)")

@@ -137,6 +137,15 @@ def set_password(*, session: Session, user: User, password: str) -> None:
     user.session_epoch += 1
 
 
+def change_own_password(*, session: Session, user: User, current: str, new: str) -> None:
+    """A user changes their password, proving the current one first."""
+    try:
+        _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AuthenticationFailed("the current password is wrong", field="current_password") from None
+    set_password(session=session, user=user, password=new)
+
+
 def update_user(
     *,
     session: Session,
@@ -154,8 +163,8 @@ def update_user(
             raise ValidationFailed("role must be one of {choices}", field="role", choices=", ".join(ROLES))
         user.role = role
     if org is not None:
-        user.org_id = get_org(session=session, ref=org).id if org else None
-    if user.role == "provider" and user.org_id is None:
+        user.org = get_org(session=session, ref=org) if org else None
+    if user.role == "provider" and user.org is None:
         raise ValidationFailed("a data provider must belong to an organization", field="org")
     if is_active is not None:
         user.is_active = is_active

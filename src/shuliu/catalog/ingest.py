@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 import time
@@ -9,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from shuliu.auth.models import User
@@ -30,8 +32,44 @@ def file_sha256(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
+DEFAULT_PORTS = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433, "oracle": 1521}
+
+
+def _addresses(host: str | None) -> set[str]:
+    """The IP addresses a host name stands for; a missing host is the local socket."""
+    import socket
+
+    if not host:
+        return {"local"}
+    try:
+        found = {str(info[4][0]) for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return {host.lower()}
+    local = {"127.0.0.1", "::1"}
+    with contextlib.suppress(OSError):
+        local |= {str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None)}
+    return {"local" if a in local or a.startswith("127.") else a for a in found}
+
+
+def _same_database(a: URL, b: URL) -> bool:
+    """Whether two URLs reach the same database, whatever the spelling of host, port or path."""
+    if a.get_backend_name() != b.get_backend_name():
+        return False
+    if a.get_backend_name() == "sqlite":
+        pa, pb = a.database or "", b.database or ""
+        if pa in ("", ":memory:") or pb in ("", ":memory:"):
+            return False
+        return Path(pa).expanduser().resolve() == Path(pb).expanduser().resolve()
+    port = DEFAULT_PORTS.get(a.get_backend_name())
+    return (
+        (a.database or "") == (b.database or "")
+        and (a.port or port) == (b.port or port)
+        and bool(_addresses(a.host) & _addresses(b.host))
+    )
+
+
 def check_sql_source(platform: Platform, url: str, actor: User, *, local: bool) -> None:
-    """SQL sources may not point at shuliu's own metadata, nor (over the network) at local files."""
+    """SQL sources may not reach shuliu's own metadata or files, nor (over the network) local files."""
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
@@ -40,14 +78,14 @@ def check_sql_source(platform: Platform, url: str, actor: User, *, local: bool) 
     except ArgumentError as exc:
         raise ValidationFailed("not a SQLAlchemy URL: {reason}", field="source_url", reason=str(exc)) from exc
     own = make_url(platform.settings.db_url)
-    if (
-        parsed.get_backend_name() == own.get_backend_name()
-        and parsed.database == own.database
-        and (parsed.host == own.host)
-    ):
+    if _same_database(parsed, own):
         raise PermissionDenied("the platform's own metadata database cannot be ingested", field="source_url")
-    if not local and parsed.get_backend_name() == "sqlite" and actor.role != "admin":
-        raise PermissionDenied("only administrators ingest SQLite files on the server", field="source_url")
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "").expanduser().resolve()
+        if path.is_relative_to(platform.home.resolve()):
+            raise PermissionDenied("the platform's own metadata database cannot be ingested", field="source_url")
+        if not local and actor.role != "admin":
+            raise PermissionDenied("only administrators ingest SQLite files on the server", field="source_url")
 
 
 def submit(
@@ -182,14 +220,17 @@ def run_ingest(ctx: jobs.JobContext) -> dict[str, Any]:
                 "columns": [c.to_dict() for c in result.columns],
                 "warnings": report.get("warnings", []),
             }
+            jobs.complete_in(session=s, job_id=ctx.job_id, result=out)
+        # The upload is consumed only on success: after a failure it stays (a day) for a retry
+        # with other options.
+        if p.get("cleanup") and source_path is not None:
+            shutil.rmtree(source_path.parent, ignore_errors=True)
         return out
     except BaseException:
         if stored is not None and not _referenced(platform, stored.content_hash):
             platform.store.discard(stored.content_hash)
         raise
     finally:
-        if p.get("cleanup") and source_path is not None:
-            shutil.rmtree(source_path.parent, ignore_errors=True)
         if p.get("source_url"):
             _scrub_url(platform, ctx.job_id, p["source_url"])
 
@@ -278,12 +319,14 @@ def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
                     **base,
                 ),
             )
-            return {
+            out = {
                 "resource_id": resource.id,
                 "version": f"v{new.number}",
                 "rows": rows,
                 "columns": [c.to_dict() for c in columns],
             }
+            jobs.complete_in(session=s, job_id=ctx.job_id, result=out)
+            return out
     except BaseException:
         if stored is not None and not _referenced(platform, stored.content_hash):
             platform.store.discard(stored.content_hash)

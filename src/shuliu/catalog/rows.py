@@ -28,7 +28,7 @@ def preview(
         raise ValidationFailed("limit is 1–500 and offset ≥ 0", field="limit")
     resource = catalog.get_resource(session=session, actor=actor, resource_id=resource_id)
     if not catalog.can_read_rows(actor, resource):
-        raise PermissionDenied("rows of this resource are shared on request; the catalog entry is public")
+        raise PermissionDenied("rows of this resource are shared on request; you may see its catalog entry")
     ver = catalog.get_version(session=session, resource=resource, version=version)
     files = platform.store.files(ver.content_hash)
     with platform.engine() as engine:

@@ -158,6 +158,9 @@ def validate(values: dict[str, Any]) -> dict[str, Any]:
         )
     if v["share_type"] == "不予共享" and v["open_type"] != "不予开放":
         raise ValidationFailed("a resource that is 不予共享 cannot be opened to the public", field="open_type")
+    if v["share_type"] == "有条件共享" and v["open_type"] == "无条件开放":
+        # Open data reaches anyone; it cannot be freer than what departments get only on condition.
+        raise ValidationFailed("a resource that is 有条件共享 cannot be 无条件开放", field="open_type")
     if v["open_type"] == "有条件开放" and not v.get("open_condition"):
         raise ValidationFailed("有条件开放 needs its 开放条件", field="open_condition")
     if v.get("share_method") and v["share_method"] not in vocab.share_methods:
@@ -478,6 +481,7 @@ def add_version(
     *, session: Session, actor: User | None, resource: Resource, new: NewVersion, action: str = "new_version"
 ) -> DatasetVersion:
     """Attach a stored Parquet set as the resource's newest version; 信息项 follow its schema."""
+    previous_rows = resource.row_count if resource.current_version_id else None
     number = (
         session.scalar(select(func.max(DatasetVersion.number)).where(DatasetVersion.resource_id == resource.id)) or 0
     ) + 1
@@ -512,7 +516,7 @@ def add_version(
     resource.updated_at = utcnow()
     changes: dict[str, Any] = {
         "version": (f"v{number - 1}" if previous else None, f"v{number}"),
-        "rows": (None, new.rows),
+        "rows": (previous_rows, new.rows),
     }
     new_schema = [(c.name, c.type) for c in new.columns]
     if old_schema and old_schema != new_schema:

@@ -6,16 +6,18 @@ operator: long work runs as a job in this process with a progress bar on stderr.
 
 from __future__ import annotations
 
-import contextlib
 import functools
+import hashlib
 import json
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError as PydanticValidationError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -127,7 +129,8 @@ def ensure_org(session: Any, ref: str | None, actor: Any) -> str | None:
         try:
             return auth.get_org(session=session, ref=ref).code
         except NotFound:
-            code = ref if ref.isascii() and " " not in ref else f"ORG-{abs(hash(ref)) % 10**8:08d}"
+            digest = hashlib.sha1(ref.encode()).hexdigest()[:8].upper()
+            code = ref if ref.isascii() and " " not in ref else f"ORG-{digest}"
             org = auth.create_org(session=session, code=code, name=ref)
             err.print(f"created organization {org.name} ({org.code})")
             return org.code
@@ -231,14 +234,18 @@ def worker(
     from shuliu.jobs.service import Runner
 
     plat = platform()
-    runner = Runner(plat, threads=1, poll=poll)
+    runner = Runner(plat, threads=plat.settings.job_threads, poll=poll)
     if once:
         n = runner.run_pending()
         err.print(f"ran {n} job(s)")
         return
-    err.print("shuliu worker: waiting for jobs (Ctrl-C stops)")
-    with contextlib.suppress(KeyboardInterrupt):
-        runner.loop()
+    err.print(f"shuliu worker: {runner.threads} thread(s) waiting for jobs (Ctrl-C stops)")
+    runner.start()
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        runner.stop(timeout=30)
 
 
 # -- ingest, inspect, search --------------------------------------------------------------------------
@@ -253,7 +260,7 @@ def ingest(
     query: Annotated[str | None, typer.Option(help="SQL source: a SELECT query.")] = None,
     sheet: Annotated[str | None, typer.Option(help="Spreadsheet sheet (name or number).")] = None,
     header_row: Annotated[int | None, typer.Option(help="Line/row of the header (from 1).")] = None,
-    no_header: Annotated[bool, typer.Option(help="The data has no header row.")] = False,
+    no_header: Annotated[bool, typer.Option("--no-header", help="The data has no header row.")] = False,
     encoding: Annotated[str | None, typer.Option(help="Text encoding (utf-8, gbk, …).")] = None,
     delimiter: Annotated[str | None, typer.Option(help="Field delimiter.")] = None,
     fmt: Annotated[
@@ -357,6 +364,7 @@ def inspect(
     encoding: Annotated[str | None, typer.Option()] = None,
     delimiter: Annotated[str | None, typer.Option()] = None,
     fmt: Annotated[str | None, typer.Option("--format")] = None,
+    no_header: Annotated[bool, typer.Option("--no-header", help="The data has no header row.")] = False,
     rows: Annotated[int, typer.Option(help="Rows to show.")] = 10,
     as_json: JsonOpt = False,
 ) -> None:
@@ -367,7 +375,9 @@ def inspect(
     if not path.is_file():
         raise ValidationFailed("{file}: no such file", field="path", file=str(path))
     plat = platform()
-    options = IngestOptions(format=fmt, encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet)
+    options = IngestOptions(
+        format=fmt, encoding=encoding, delimiter=delimiter, header_row=header_row, sheet=sheet, no_header=no_header
+    )
     with plat.store.staging() as staging, plat.engine() as engine:
         result = inspect_source(path, options, engine=engine, staging=staging, rows=rows)
 
@@ -402,6 +412,8 @@ def search(
     share_type: Annotated[list[str] | None, typer.Option()] = None,
     open_type: Annotated[list[str] | None, typer.Option()] = None,
     tag: Annotated[list[str] | None, typer.Option()] = None,
+    fmt: Annotated[list[str] | None, typer.Option("--format", help="资源格式, e.g. CSV, XLSX.")] = None,
+    update_cycle: Annotated[list[str] | None, typer.Option(help="更新周期, e.g. 每年.")] = None,
     sort: Annotated[str, typer.Option()] = "relevance",
     page: Annotated[int, typer.Option()] = 1,
     per_page: Annotated[int, typer.Option()] = 20,
@@ -421,6 +433,8 @@ def search(
             "share_type": share_type,
             "open_type": open_type,
             "tags": tag,
+            "format": fmt,
+            "update_cycle": update_cycle,
         }
         res = catalog_search.search(
             session=s,
@@ -528,11 +542,11 @@ def resources_edit(
         )
     try:
         data = ResourceFields(**fields)
-    except Exception as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else ""
-        if not reason:
-            raise ValidationFailed("invalid field") from exc
-        raise ValidationFailed("{reason}", reason=reason) from exc
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first.get("loc", ())) or "set"
+        reason = "no such field" if first.get("type") == "extra_forbidden" else str(first.get("msg", "invalid"))
+        raise ValidationFailed("--set {name}: {reason}", field=name, name=name, reason=reason) from exc
     plat = platform()
     with plat.db.session() as s:
         resource = catalog.update_resource(

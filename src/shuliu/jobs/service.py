@@ -151,6 +151,16 @@ def claim(platform: Platform, job_id: str, worker: str) -> bool:
         return row is not None
 
 
+def complete_in(*, session: Session, job_id: str, result: dict[str, Any]) -> None:
+    """Mark a job succeeded inside the caller's transaction, so its effect and its outcome are
+    stored together: a worker that dies after that commit leaves no job to run twice."""
+    session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "running")
+        .values(status="succeeded", result=result, error=None, finished_at=utcnow(), progress=1.0, stage="done")
+    )
+
+
 def execute(platform: Platform, job_id: str) -> Job:
     """Run a claimed job's handler and persist its outcome."""
     with platform.db.session() as s:
@@ -196,7 +206,7 @@ def _finish(
             values.update(stage="failed")
         if log_text:
             values["log"] = log_text[-20000:]
-        s.execute(update(Job).where(Job.id == job_id).values(**values))
+        s.execute(update(Job).where(Job.id == job_id, Job.status == "running").values(**values))
 
 
 def requeue_stale(platform: Platform, *, older_than: timedelta = timedelta(minutes=10)) -> int:
@@ -261,6 +271,7 @@ class Runner:
             try:
                 if time.monotonic() - last_sweep > 60:
                     requeue_stale(self.platform)
+                    self.platform.housekeeping()
                     last_sweep = time.monotonic()
                 self.run_pending()
             except Exception:  # keep the worker alive through database hiccups

@@ -82,6 +82,21 @@ class Store:
             _fsync_dir(target.parent)
         return StoredFileSet(content_hash=content_hash, path=target, size_bytes=size, files=tuple(files))
 
+    def sweep_tmp(self, max_age_s: float = 24 * 3600) -> int:
+        """Remove staging folders left behind by a killed process (live ones are younger)."""
+        import time
+
+        removed = 0
+        now = time.time()
+        for entry in self.tmp_root.iterdir():
+            try:
+                if now - entry.stat().st_mtime > max_age_s:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
     def exists(self, content_hash: str) -> bool:
         return self.path_for(content_hash).is_dir()
 

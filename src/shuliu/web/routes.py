@@ -26,7 +26,7 @@ from shuliu.catalog.schemas import ResourceFields
 from shuliu.catalog.uploads import human_size
 from shuliu.catalog.vocab import vocabulary
 from shuliu.engine.core import USER_TYPES
-from shuliu.errors import AuthenticationFailed, NotFound, ShuliuError, localize_error
+from shuliu.errors import AuthenticationFailed, NotFound, ShuliuError, ValidationFailed, localize_error
 from shuliu.jobs import service as jobs
 from shuliu.web import labels
 
@@ -86,8 +86,9 @@ templates.env.globals["url_with"] = _url_with
 
 
 def language_of(request: Request) -> str:
-    # zh_CN unless the user switched (or asked with ?lang=): a Chinese-first product.
-    return i18n.pick_language(request.query_params.get("lang") or request.session.get("lang"))
+    # The installation's default (zh_CN) unless the user switched or asked with ?lang=.
+    default = get_platform(request).settings.default_language
+    return i18n.pick_language(request.query_params.get("lang") or request.session.get("lang") or default)
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -368,6 +369,65 @@ def tokens_page(request: Request) -> HTMLResponse:
     with caller(request) as c:
         user = c.require()
         return render(request, "tokens.html", tokens=auth.list_tokens(session=c.session, user=user), secret=None)
+
+
+@router.post("/me/password", response_class=HTMLResponse)
+def password_change(
+    request: Request, current_password: str = Form(""), new_password: str = Form(""), csrf_token: str = Form("")
+) -> Response:
+    try:
+        with caller(request, csrf_token) as c:
+            user = c.require()
+            auth.change_own_password(session=c.session, user=user, current=current_password, new=new_password)
+            login(request, user)
+    except ShuliuError as exc:
+        if exc.status == 403:
+            raise
+        with caller(request, read_only=True) as c:
+            user = c.require()
+            return render(
+                request,
+                "tokens.html",
+                status=exc.status,
+                tokens=auth.list_tokens(session=c.session, user=user),
+                secret=None,
+                password_error=exc.localized(language_of(request)),
+            )
+    return RedirectResponse("/me/tokens?password=changed", status_code=303)
+
+
+@router.post("/admin/users/{username}", response_class=HTMLResponse)
+def admin_user_update(
+    request: Request,
+    username: str,
+    role: str = Form(""),
+    org: str = Form(""),
+    is_active: str = Form(""),
+    csrf_token: str = Form(""),
+) -> Response:
+    try:
+        with caller(request, csrf_token) as c:
+            actor = c.require_role("admin")
+            target = auth.get_user(session=c.session, ref=username)
+            if target.id == actor.id and (is_active != "on" or role != "admin"):
+                raise ValidationFailed("you cannot demote or disable your own account", field="role")
+            auth.update_user(
+                session=c.session, actor=actor, user=target, role=role or None, org=org, is_active=is_active == "on"
+            )
+    except ShuliuError as exc:
+        if exc.status in (401, 403):
+            raise
+        with caller(request, read_only=True) as c:
+            return render(
+                request,
+                "admin_users.html",
+                status=exc.status,
+                users=auth.list_users(session=c.session),
+                orgs=auth.list_orgs(session=c.session),
+                roles=ROLES,
+                error=exc.localized(language_of(request)),
+            )
+    return RedirectResponse("/admin/users", status_code=303)
 
 
 @router.post("/me/tokens", response_class=HTMLResponse)

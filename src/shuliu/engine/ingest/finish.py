@@ -13,30 +13,44 @@ from shuliu.i18n import N_
 PART = "part-0.parquet"
 
 
-def check_casts(engine: DataEngine, source_sql: str, casts: dict[str, str], *, file: str) -> None:
+def check_casts(
+    engine: DataEngine, source_sql: str, casts: dict[str, str], *, file: str, line_offset: int | None = None
+) -> None:
     """Raise IngestError naming the first row whose value does not fit the requested type."""
     for name, duck_type in casts.items():
         c = quote_ident(name)
+        bad = _does_not_fit(c, duck_type)
         rows = engine.sql(
-            f"SELECT rn, v FROM (SELECT row_number() OVER () AS rn, {c}::VARCHAR AS v, "
-            f"try_cast({c} AS {duck_type}) AS t FROM {source_sql}) WHERE v IS NOT NULL AND t IS NULL LIMIT 1"
+            f"SELECT rn, v FROM (SELECT row_number() OVER () AS rn, {c}::VARCHAR AS v, {bad} AS bad "
+            f"FROM {source_sql}) WHERE bad LIMIT 1"
         )
         if rows:
             rn, value = rows[0]
-            (total,) = engine.sql(
-                f"SELECT count(*) FROM {source_sql} WHERE {c} IS NOT NULL AND try_cast({c} AS {duck_type}) IS NULL"
-            )[0]
-            template = (
-                N_(
-                    "{file}: column {column!r} cannot become {column_type}: row {row} holds {value!r}"
-                    " (1 value does not fit)"
+            (total,) = engine.sql(f"SELECT count(*) FROM {source_sql} WHERE {bad}")[0]
+            if line_offset is not None:
+                template = (
+                    N_(
+                        "{file}: line {line}, column {column!r} cannot become {column_type}: it holds {value!r}"
+                        " (1 value does not fit)"
+                    )
+                    if total == 1
+                    else N_(
+                        "{file}: line {line}, column {column!r} cannot become {column_type}: it holds {value!r}"
+                        " ({total} values do not fit)"
+                    )
                 )
-                if total == 1
-                else N_(
-                    "{file}: column {column!r} cannot become {column_type}: row {row} holds {value!r}"
-                    " ({total} values do not fit)"
+            else:
+                template = (
+                    N_(
+                        "{file}: column {column!r} cannot become {column_type}: row {row} holds {value!r}"
+                        " (1 value does not fit)"
+                    )
+                    if total == 1
+                    else N_(
+                        "{file}: column {column!r} cannot become {column_type}: row {row} holds {value!r}"
+                        " ({total} values do not fit)"
+                    )
                 )
-            )
             raise IngestError(
                 template,
                 file=file,
@@ -45,7 +59,32 @@ def check_casts(engine: DataEngine, source_sql: str, casts: dict[str, str], *, f
                 value=str(value),
                 column_type=_user_type(duck_type),
                 total=int(total),
+                line=int(rn) + line_offset if line_offset is not None else None,
             )
+
+
+def _does_not_fit(c: str, duck_type: str) -> str:
+    """SQL that is true when a value cannot become `duck_type` without changing.
+
+    DuckDB's casts round (1.5 → 2, 21445.98 → 21446), drop the time of a timestamp and read any
+    number as a boolean; a type correction must never change a value silently.
+    """
+    fails = f"({c} IS NOT NULL AND try_cast({c} AS {duck_type}) IS NULL)"
+    if duck_type == "BIGINT":
+        return (
+            f"({fails} OR (try_cast({c} AS DOUBLE) IS NOT NULL AND try_cast({c} AS DOUBLE) <> try_cast({c} AS BIGINT)))"
+        )
+    if duck_type == "DATE":
+        return (
+            f"({fails} OR (try_cast({c} AS TIMESTAMP) IS NOT NULL "
+            f"AND try_cast({c} AS TIMESTAMP) <> CAST(try_cast({c} AS DATE) AS TIMESTAMP)))"
+        )
+    if duck_type == "BOOLEAN":
+        return (
+            f"({fails} OR ({c} IS NOT NULL AND lower(trim({c}::VARCHAR)) NOT IN "
+            "('true', 'false', 't', 'f', '1', '0', 'yes', 'no', 'y', 'n')))"
+        )
+    return fails
 
 
 def _user_type(duck_type: str) -> str:
@@ -60,6 +99,7 @@ def finalize(
     file: str,
     unnamed: Iterable[str] = (),
     casts: dict[str, str] | None = None,
+    line_offset: int | None = None,
 ) -> tuple[int, list[ColumnInfo], list[str]]:
     """Turn `raw` into the version's Parquet file; returns (rows, columns, dropped column names)."""
     casts = {k: USER_TYPES.get(v, v) for k, v in (casts or {}).items()}
@@ -73,7 +113,7 @@ def finalize(
     if unnamed:
         counts = engine.sql(f"SELECT {', '.join(f'count({quote_ident(u)})' for u in unnamed)} FROM {source}")[0]
         dropped = [u for u, n in zip(unnamed, counts, strict=True) if n == 0]
-    check_casts(engine, source, casts, file=file)
+    check_casts(engine, source, casts, file=file, line_offset=line_offset)
     final = staging / PART
     if dropped or casts:
         select = ", ".join(

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 
 from shuliu.engine import transcode
-from shuliu.engine.core import USER_TYPES, DataEngine, quote_ident, quote_str
+from shuliu.engine.core import DataEngine, quote_ident, quote_str
 from shuliu.engine.infer import WIDER, infer_types
 from shuliu.engine.ingest import ConvertResult, IngestOptions, Progress
 from shuliu.engine.ingest.finish import finalize
@@ -166,10 +166,12 @@ def convert_text(
         raise IngestError("{file}: no column named {column!r} to set a type on", file=path.name, column=unknown[0])
     progress(0.42, "infer types")
     types = infer_types(engine, names, dialect.sample_rows + dialect.tail_rows)
-    fixed = {n for n in options.column_types}
+    # Columns with a user-chosen type are read as text and cast at the end, where a value that
+    # would change (1.5 → 2) is refused: DuckDB's CSV reader would round it silently.
+    fixed: set[str] = set()
     for i, n in enumerate(names):
         if n in options.column_types:
-            types[i] = USER_TYPES[options.column_types[n]]
+            types[i] = "VARCHAR"
     raw = staging / "raw.parquet"
     extra = 0
     for attempt in range(8):
@@ -256,7 +258,15 @@ def convert_text(
     extra_names = [f"列{width + j + 1}" for j in range(extra)]
     unnamed = [n for n, raw_name in zip(names, dialect.raw_header, strict=False) if not raw_name] + extra_names
     progress(0.92, "finish")
-    rows, cols, dropped = finalize(engine, staging, raw, file=path.name, unnamed=unnamed)
+    rows, cols, dropped = finalize(
+        engine,
+        staging,
+        raw,
+        file=path.name,
+        unnamed=unnamed,
+        casts=options.column_types,
+        line_offset=dialect.first_data_line,
+    )
     kept_extra = [n for n in extra_names if n not in dropped]
     warnings = [w for w in dialect.warnings if not any(f"named it {d}" in w for d in dropped)]
     if kept_extra:  # only reachable when extra fields were empty in the lines DuckDB reported
