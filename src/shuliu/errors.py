@@ -41,6 +41,16 @@ def _render(template: str, lang: str, params: dict[str, Any], fallback: str) -> 
         return fallback
 
 
+def notice(template: str, **params: Any) -> dict[str, Any]:
+    """Something people should know that is not an error (a renamed column, removed rows): the
+    English message plus the template and params, so pages can show it in their language."""
+    try:
+        message = template.format(**params)
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+        message = template
+    return {"message": message, "template": template, "params": {k: jsonable(v) for k, v in params.items()}}
+
+
 class ShuliuError(Exception):
     """Base of every error a user should see. `type` is a stable slug; `status` an HTTP status."""
 

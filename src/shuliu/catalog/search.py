@@ -45,6 +45,11 @@ FACETS = ("provider", "category", "share_type", "open_type", "format", "update_c
 SORTS = ("relevance", "name", "updated", "published", "rows")
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about half a second) rather than in the middle of a transaction."""
+    jieba.initialize()
+
+
 def normalise(text: str) -> str:
     """NFKC (full-width → half-width) and lower case."""
     return unicodedata.normalize("NFKC", text).lower()

@@ -15,8 +15,9 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from shuliu.errors import IngestError
+from shuliu.errors import IngestError, notice
 from shuliu.i18n import N_
 
 HEAD_BYTES = 1 << 20
@@ -60,7 +61,7 @@ class TextDialect:
     trailer: list[str] = field(default_factory=list)
     sample_rows: list[list[str]] = field(default_factory=list)
     tail_rows: list[list[str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def encoding_label(self) -> str:
@@ -182,7 +183,15 @@ def find_header(rows: list[list[str]]) -> tuple[int | None, int]:
     return None, width
 
 
-def name_columns(raw: list[str], path_name: str, warnings: list[str]) -> list[str]:
+NO_HEADER = N_("{file}: column {number} has no header; named it {name}")
+
+
+def without_dropped(warnings: list[dict[str, Any]], dropped: list[str]) -> list[dict[str, Any]]:
+    """Leave out "no header" warnings of columns that were dropped as empty afterwards."""
+    return [w for w in warnings if not (w["template"] == NO_HEADER and w["params"].get("name") in dropped)]
+
+
+def name_columns(raw: list[str], path_name: str, warnings: list[dict[str, Any]]) -> list[str]:
     """Header names as written, trimmed; empty → 列N, duplicates → name_2 (each with a warning)."""
     names: list[str] = []
     seen: Counter[str] = Counter()
@@ -190,14 +199,22 @@ def name_columns(raw: list[str], path_name: str, warnings: list[str]) -> list[st
         name = re.sub(r"\s+", " ", _clean(str(cell))) if cell is not None else ""
         if not name:
             name = f"列{i + 1}"
-            warnings.append(f"{path_name}: column {i + 1} has no header; named it {name}")
+            warnings.append(notice(NO_HEADER, file=path_name, number=i + 1, name=name))
         seen[name] += 1
         if seen[name] > 1:
             new = f"{name}_{seen[name]}"
             while new in seen:
                 seen[name] += 1
                 new = f"{name}_{seen[name]}"
-            warnings.append(f"{path_name}: header {name!r} appears more than once; column {i + 1} renamed {new}")
+            warnings.append(
+                notice(
+                    "{file}: header {name!r} appears more than once; column {number} renamed {new}",
+                    file=path_name,
+                    name=name,
+                    number=i + 1,
+                    new=new,
+                )
+            )
             seen[new] += 1
             name = new
         names.append(name)
@@ -253,7 +270,7 @@ def sniff_text(
         raise IngestError("{file}: the file has no rows, only blank lines", file=path.name)
     delim = delimiter or _choose_delimiter(lines[:2000])
     rows = [split_fields(line, delim) for line in lines]
-    warnings: list[str] = []
+    warnings: list[dict[str, Any]] = []
     if no_header:
         hdr: int | None = None
         _, width = find_header(rows[:2000])

@@ -20,8 +20,8 @@ from shuliu.engine.core import USER_TYPES, DataEngine, quote_ident, quote_str
 from shuliu.engine.infer import CODE_NAME, infer_types
 from shuliu.engine.ingest import ConvertResult, IngestOptions, Progress
 from shuliu.engine.ingest.finish import finalize
-from shuliu.engine.sniff import TRAILER_PREFIXES, find_header, name_columns
-from shuliu.errors import IngestError
+from shuliu.engine.sniff import TRAILER_PREFIXES, find_header, name_columns, without_dropped
+from shuliu.errors import IngestError, notice
 
 Merge = tuple[tuple[int, int], tuple[int, int]]
 
@@ -125,7 +125,7 @@ def convert_sheet(
 
     header_rows = 0
     names: list[str]
-    warnings: list[str] = []
+    warnings: list[dict[str, Any]] = []
     if header_at is None:
         first = next(i for i, r in enumerate(text_rows) if sum(1 for c in r if c.strip()) >= 2)
         names = [f"列{i + 1}" for i in range(width)]
@@ -167,7 +167,14 @@ def convert_sheet(
         raise IngestError("{file} [{sheet}]: no data rows below the header", file=path.name, sheet=sheet_name)
     if removed_sections:
         shown = "、".join(removed_sections[:3])
-        warnings.append(f"{where}: removed {len(removed_sections)} section rows merged across the table (e.g. {shown})")
+        warnings.append(
+            notice(
+                "{file}: removed {count} section rows merged across the table (e.g. {examples})",
+                file=where,
+                count=len(removed_sections),
+                examples=shown,
+            )
+        )
     # Columns past the header with no values at all are layout, not data.
     keep = [c for c in range(width) if raw_header[c] or any(not _empty(r[c]) for _, r in body)]
     progress(0.5, "infer types")
@@ -200,7 +207,7 @@ def convert_sheet(
     progress(0.85, "finish")
     unnamed = [names[c] for c in keep if not raw_header[c]]
     rows_out, cols, dropped = finalize(engine, staging, raw, file=where, unnamed=unnamed, casts=casts)
-    warnings = [w for w in warnings if not any(f"named it {d}" in w for d in dropped)]
+    warnings = without_dropped(warnings, dropped)
     report = {
         "sheet": sheet_name,
         "sheets": wb.sheet_names,
@@ -210,7 +217,8 @@ def convert_sheet(
         "trailer": trailer,
         "removed_section_rows": removed_sections,
         "dropped_empty_columns": dropped,
-        "warnings": warnings,
+        "warnings": [w["message"] for w in warnings],
+        "notices": warnings,
     }
     return ConvertResult(rows=rows_out, columns=cols, report=report)
 

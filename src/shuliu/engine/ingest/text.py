@@ -18,8 +18,8 @@ from shuliu.engine.core import DataEngine, quote_ident, quote_str
 from shuliu.engine.infer import WIDER, infer_types
 from shuliu.engine.ingest import ConvertResult, IngestOptions, Progress
 from shuliu.engine.ingest.finish import finalize
-from shuliu.engine.sniff import ENCODING_LABELS, sniff_text, split_fields
-from shuliu.errors import IngestError
+from shuliu.engine.sniff import ENCODING_LABELS, sniff_text, split_fields, without_dropped
+from shuliu.errors import IngestError, notice
 
 CHUNK = 4 << 20
 
@@ -268,11 +268,15 @@ def convert_text(
         line_offset=dialect.first_data_line,
     )
     kept_extra = [n for n in extra_names if n not in dropped]
-    warnings = [w for w in dialect.warnings if not any(f"named it {d}" in w for d in dropped)]
+    # A column named 列N for lack of a header and then dropped as empty needs no warning.
+    warnings = without_dropped(dialect.warnings, dropped)
     if kept_extra:  # only reachable when extra fields were empty in the lines DuckDB reported
         warnings.append(
-            f"{path.name}: some lines have more fields than the header; extra columns "
-            f"{', '.join(kept_extra)} were added"
+            notice(
+                "{file}: some lines have more fields than the header; extra columns {columns} were added",
+                file=path.name,
+                columns=", ".join(kept_extra),
+            )
         )
     report = {
         "encoding": dialect.encoding_label,
@@ -281,7 +285,8 @@ def convert_text(
         "title_lines": dialect.title_lines,
         "trailer": dialect.trailer,
         "dropped_empty_columns": dropped,
-        "warnings": warnings,
+        "warnings": [w["message"] for w in warnings],
+        "notices": warnings,
     }
     return ConvertResult(rows=rows, columns=cols, report=report)
 
