@@ -32,7 +32,14 @@ ERROR_CLASSES = (
     "SourceUnavailable",
     "BadQuery",
 )
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "N_": None, "notice": None, **dict.fromkeys(ERROR_CLASSES, None)}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "N_": None,
+    "notice": None,
+    **dict.fromkeys(ERROR_CLASSES, None),
+}
 
 
 def extract() -> Catalog:
