@@ -254,6 +254,14 @@ def client(app: Any, users: dict[str, Any]) -> Iterator[Any]:
         yield c
 
 
+def subprocess_env(**extra: str) -> dict[str, str]:
+    """Environment for a `shuliu` subprocess: bytecode cached across runs (some sandboxes set
+    PYTHONDONTWRITEBYTECODE, which makes every CLI call recompile its imports)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "SHULIU_DATABASE_URL")}
+    env["PYTHONPYCACHEPREFIX"] = str(ROOT / ".pytest_cache" / "pycache")
+    return {**env, **extra}
+
+
 def token_for(client: Any, username: str) -> dict[str, str]:
     resp = client.post("/api/v1/auth/token", json={"username": username, "password": PASSWORD})
     assert resp.status_code == 201, resp.text

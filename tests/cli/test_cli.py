@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from shuliu.config import Settings
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, subprocess_env
 
 GDP = SHARED_DATA / "gov_tabular/nbs_provincial_annual/gdp_by_province_2006_2024.gbk.csv"
 MOE = SHARED_DATA / "gov_tabular/moe_university_list/moe_higher_education_institutions_2025-06-20.xls"
@@ -21,8 +20,7 @@ MOE = SHARED_DATA / "gov_tabular/moe_university_list/moe_higher_education_instit
 def shuliu(
     settings: Settings, *args: str, stdin: str | None = None, ok: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SHULIU_HOME": str(settings.home), "SHULIU_SECRET_KEY": "cli-test"}
-    env.pop("SHULIU_DATABASE_URL", None)
+    env = subprocess_env(SHULIU_HOME=str(settings.home), SHULIU_SECRET_KEY="cli-test")
     if settings.database_url:
         env["SHULIU_DATABASE_URL"] = settings.database_url
     proc = subprocess.run(

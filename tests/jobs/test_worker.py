@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from typing import Any
@@ -12,7 +11,7 @@ from fastapi.testclient import TestClient
 from shuliu.api.app import create_app
 from shuliu.config import Settings
 from shuliu.platform import Platform
-from tests.conftest import SHARED_DATA, token_for
+from tests.conftest import SHARED_DATA, subprocess_env, token_for
 
 GDP = SHARED_DATA / "gov_tabular/nbs_provincial_annual/gdp_by_province_2006_2024.gbk.csv"
 
@@ -29,8 +28,7 @@ def test_queued_by_the_web_run_by_the_worker(settings: Settings, users: dict[str
         ).json()
         assert web.runner is None  # this web process runs no jobs
         assert client.get(f"/api/v1/jobs/{job['id']}", headers=headers).json()["status"] == "queued"
-        env = {**os.environ, "SHULIU_HOME": str(settings.home), "SHULIU_SECRET_KEY": "x"}
-        env.pop("SHULIU_DATABASE_URL", None)
+        env = subprocess_env(SHULIU_HOME=str(settings.home), SHULIU_SECRET_KEY="cli-test")
         if settings.database_url:
             env["SHULIU_DATABASE_URL"] = settings.database_url
         proc = subprocess.run(
