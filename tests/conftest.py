@@ -138,6 +138,9 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         secret_key="test-secret",
         engine_memory_limit="1GB",
         max_upload_bytes=5 * 1024 * 1024,
+        # Classification after every ingest is tested where it matters (tests/classify, the worker
+        # and browser tests); elsewhere it would only add a job to every ingest.
+        classify_on_ingest=False,
     )
 
 
@@ -259,6 +262,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     PYTHONDONTWRITEBYTECODE, which makes every CLI call recompile its imports)."""
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "SHULIU_DATABASE_URL")}
     env["PYTHONPYCACHEPREFIX"] = str(ROOT / ".pytest_cache" / "pycache")
+    env.setdefault("SHULIU_CLASSIFY_ON_INGEST", "false")
     return {**env, **extra}
 
 

@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     preview_rows: int = 50
     timezone: str = "Asia/Shanghai"  # how pages show times (stored in UTC)
+    classify_on_ingest: bool = True  # classify every new version (a job after the ingest)
+    classify_template: str = "gb-t-43697-2024"  # the grading template of resources not graded yet
 
     @classmethod
     def settings_customise_sources(

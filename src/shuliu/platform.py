@@ -94,4 +94,5 @@ class Platform:
 
 def _register_handlers() -> None:
     """Import the modules whose job handlers register themselves."""
-    import shuliu.catalog.ingest  # noqa: F401
+    import shuliu.catalog.ingest
+    import shuliu.classify.service  # noqa: F401

@@ -61,11 +61,15 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
         https_only=platform.settings.cookie_secure,
     )
 
+    from shuliu.api.classify import router as classify_router
     from shuliu.api.v1 import router as api_router
+    from shuliu.web.classify_routes import router as classify_web_router
     from shuliu.web.routes import STATIC_DIR, language_of, render_error
     from shuliu.web.routes import router as web_router
 
     app.include_router(api_router)
+    app.include_router(classify_router)
+    app.include_router(classify_web_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

@@ -476,6 +476,8 @@ def search_resources(
     format: Annotated[list[str] | None, Query()] = None,
     update_cycle: Annotated[list[str] | None, Query()] = None,
     tags: Annotated[list[str] | None, Query()] = None,
+    level: Annotated[list[str] | None, Query(description="分类分级 level, e.g. 一般数据4级")] = None,
+    types: Annotated[list[str] | None, Query(description="sensitive type ids, e.g. cn_resident_id")] = None,
     sort: str = "relevance",
     page: Annotated[int, Query(ge=1)] = 1,
     per_page: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -488,6 +490,8 @@ def search_resources(
         "format": format,
         "update_cycle": update_cycle,
         "tags": tags,
+        "level": level,
+        "types": types,
     }
     with caller(request) as c:
         return catalog_search.search(

@@ -15,6 +15,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session
 
 from shuliu.auth.models import User
+from shuliu.catalog import hooks
 from shuliu.catalog import search as search_index
 from shuliu.catalog import service as catalog
 from shuliu.catalog.models import DatasetVersion
@@ -228,6 +229,9 @@ def run_ingest(ctx: jobs.JobContext) -> dict[str, Any]:
                 "warnings": report.get("warnings", []),
                 "notices": report.get("notices", []),
             }
+            out["followups"] = hooks.new_version(
+                platform=platform, session=s, actor_id=ctx.actor_id, resource_id=resource.id, version_id=version.id
+            )
             jobs.complete_in(session=s, job_id=ctx.job_id, result=out)
         # The upload is consumed only on success: after a failure it stays (a day) for a retry
         # with other options.
@@ -334,6 +338,9 @@ def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
                 "rows": rows,
                 "columns": [c.to_dict() for c in columns],
             }
+            out["followups"] = hooks.new_version(
+                platform=platform, session=s, actor_id=ctx.actor_id, resource_id=resource.id, version_id=new.id
+            )
             jobs.complete_in(session=s, job_id=ctx.job_id, result=out)
             return out
     except BaseException:

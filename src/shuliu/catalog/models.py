@@ -49,6 +49,10 @@ class Resource(Base):
     status: Mapped[str] = mapped_column(String(16), default="published", index=True)
     current_version_id: Mapped[str | None] = mapped_column(String(32))
     row_count: Mapped[int | None] = mapped_column(BigInteger)
+    # 分类分级 of the current version: the template's level name and its rank (for sorting).
+    security_level: Mapped[str | None] = mapped_column(String(64), index=True)
+    security_rank: Mapped[int | None] = mapped_column(Integer)
+    security_template: Mapped[str | None] = mapped_column(String(64))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -117,6 +117,8 @@ class ResourceOut(BaseModel):
     tags: list[str]
     status: str
     rows: int | None
+    level: str | None = Field(None, description="分类分级: the resource's level under its template")
+    level_template: str | None = None
     current_version: str | None
     columns: list[ColumnOut]
     revision: int
@@ -151,6 +153,8 @@ class ResourceOut(BaseModel):
             tags=[t.tag for t in r.tags],
             status=r.status,
             rows=r.row_count,
+            level=r.security_level,
+            level_template=r.security_template,
             current_version=f"v{current_number}" if current_number else None,
             columns=[
                 ColumnOut(position=c.position, name=c.name, data_type=c.data_type, description=c.description)
@@ -195,6 +199,7 @@ class SearchHit(BaseModel):
     update_cycle: str
     tags: list[str]
     rows: int | None
+    level: str | None = None
     score: float
     updated_at: datetime
 

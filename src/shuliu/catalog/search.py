@@ -41,8 +41,8 @@ FIELD_WEIGHTS = {
 }
 MAX_QUERY = 200
 MAX_TERMS = 64
-FACETS = ("provider", "category", "share_type", "open_type", "format", "update_cycle", "tags")
-SORTS = ("relevance", "name", "updated", "published", "rows")
+FACETS = ("provider", "category", "share_type", "open_type", "format", "update_cycle", "tags", "level", "types")
+SORTS = ("relevance", "name", "updated", "published", "rows", "level")
 
 
 def warm_up() -> None:
@@ -132,6 +132,12 @@ def _visible(labels: Iterable[str]) -> Any:
 def _filter_clause(name: str, values: list[str]) -> Any:
     if name == "provider":
         return Resource.provider_org_id.in_(select(Organization.id).where(Organization.name.in_(values)))
+    if name == "level":
+        return Resource.security_level.in_(values)
+    if name == "types":
+        from shuliu.classify.models import ResourceSensitiveType
+
+        return exists().where(ResourceSensitiveType.resource_id == Resource.id, ResourceSensitiveType.type.in_(values))
     if name == "tags":
         return exists().where(ResourceTag.resource_id == Resource.id, ResourceTag.tag.in_(values))
     return getattr(Resource, name).in_(values)
@@ -195,6 +201,7 @@ def search(
         "updated": [Resource.updated_at.desc(), Resource.id],
         "published": [Resource.published_on.desc().nulls_last(), Resource.id],
         "rows": [Resource.row_count.desc().nulls_last(), Resource.id],
+        "level": [Resource.security_rank.desc().nulls_last(), Resource.id],
     }[sort]
     rows = session.execute(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
     hits = [
@@ -211,6 +218,7 @@ def search(
             update_cycle=r.update_cycle,
             tags=[t.tag for t in r.tags],
             rows=r.row_count,
+            level=r.security_level,
             score=round(float(score), 3),
             updated_at=r.updated_at,
         )
@@ -218,6 +226,7 @@ def search(
     ]
 
     facets: dict[str, list[FacetValue]] = {}
+    fstmt: Any
     for facet in FACETS:
         # Multi-select facets: each facet's counts ignore its own filter, honour the others.
         others = [c for k, c in filter_clauses.items() if k != facet]
@@ -229,6 +238,23 @@ def search(
                 .join(Organization, Organization.id == Resource.provider_org_id)
                 .where(cond)
                 .group_by(Organization.name)
+            )
+        elif facet == "types":
+            from shuliu.classify.models import ResourceSensitiveType
+
+            fstmt = (
+                select(ResourceSensitiveType.type, func.count())
+                .select_from(Resource)
+                .join(ResourceSensitiveType, ResourceSensitiveType.resource_id == Resource.id)
+                .where(cond)
+                .group_by(ResourceSensitiveType.type)
+            )
+        elif facet == "level":
+            fstmt = (
+                select(Resource.security_level, func.count())
+                .select_from(Resource)
+                .where(cond, Resource.security_level.is_not(None))
+                .group_by(Resource.security_level)
             )
         elif facet == "tags":
             fstmt = (

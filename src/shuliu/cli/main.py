@@ -161,7 +161,7 @@ def run_job(plat: Any, job_id: str, *, quiet: bool) -> Any:
         disable=quiet or not err.is_terminal,
         transient=True,
     ) as bar:
-        task = bar.add_task("ingest", total=1.0)
+        task = bar.add_task("job", total=1.0)
         while thread.is_alive():
             thread.join(0.2)
             with plat.db.session() as s:
@@ -342,13 +342,25 @@ def ingest(
     done = run_job(plat, job_id, quiet=as_json)
     if done.status != "succeeded":
         _fail(done.error or {"type": "error", "message": "the job failed"}, as_json)
-    result = done.result
+    result = dict(done.result)
+    # What the new version set off (classification): run here too, as a worker would.
+    for follow in result.get("followups") or []:
+        finished = run_job(plat, follow["job_id"], quiet=as_json)
+        if follow["kind"] == "classify":
+            result["classification"] = (
+                {"level": finished.result["level"], "template": finished.result["template"]}
+                if finished.status == "succeeded"
+                else {"error": finished.error}
+            )
 
     def human() -> None:
         out.print(
             f"[green]✓[/] {result['resource_id']}  {result['code']}  {result['version']}  "
             f"{result['rows']:,} rows × {len(result['columns'])} columns"
         )
+        graded = result.get("classification") or {}
+        if graded.get("level"):
+            out.print(f"  分类分级 {graded['level']} ({graded['template']})")
         for w in result.get("warnings", []):
             err.print(f"[yellow]warning:[/] {w}")
 
@@ -399,6 +411,61 @@ def inspect(
         out.print(table)
         for w in report.get("warnings", []):
             err.print(f"[yellow]warning:[/] {w}")
+
+    emit(result, as_json, human)
+
+
+@app.command()
+@handle_errors
+def classify(
+    target: Annotated[str, typer.Argument(help="A resource id (or 资源代码), or a file path.")],
+    template: Annotated[str | None, typer.Option(help="Grading template id (default gb-t-43697-2024).")] = None,
+    sample: Annotated[int | None, typer.Option(help="Rows to sample (default 5,000 spread over the data).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Scan every row.")] = False,
+    user: Annotated[str | None, typer.Option("--as", help="Act as this user.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find sensitive data in every column, label it and grade the data (数据分类分级)."""
+    from shuliu.classify import service as classify_service
+
+    plat = platform()
+    path = Path(target).expanduser()
+    if path.is_file():
+        with plat.db.session() as s:
+            chosen = classify_service.get_template(session=s, template_id=template or plat.settings.classify_template)
+        result = classify_service.classify_file(
+            platform=plat, path=path.resolve(), template=chosen, sample=sample, full=full
+        )
+    else:
+        with plat.db.session() as s:
+            job = classify_service.submit(
+                platform=plat,
+                session=s,
+                actor=local_actor(s, user),
+                resource_id=target,
+                template_id=template,
+                sample=sample,
+                full=full,
+            )
+            job_id = job.id
+        done = run_job(plat, job_id, quiet=as_json)
+        if done.status != "succeeded":
+            _fail(done.error or {"type": "error", "message": "the job failed"}, as_json)
+        result = done.result
+
+    def human() -> None:
+        out.print(
+            f"[bold]{result['level']}[/] ({result['template']}; {result['rows_scanned']:,} of "
+            f"{result['rows']:,} rows scanned)"
+        )
+        for c in result["columns"]:
+            kind = c["type"] or "—"
+            out.print(
+                f"  {c['name']:<20} {kind:<16} {c.get('level') or '':<12} ratio {c['match_ratio']:.0%} "
+                f"conf {c['confidence']:.2f}  {' '.join(c.get('examples') or [])}"
+            )
+        for combo in result.get("combinations") or []:
+            out.print(f"  [yellow]raised by[/] {combo}")
 
     emit(result, as_json, human)
 

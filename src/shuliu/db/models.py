@@ -11,13 +11,17 @@ from shuliu.catalog.models import (
     ResourceTag,
     SearchTerm,
 )
+from shuliu.classify.models import ClassificationRun, ClassificationTemplate, ColumnLabel, ResourceSensitiveType
 from shuliu.db.base import Base
 from shuliu.jobs.models import Job
 
 __all__ = [
     "ApiToken",
     "Base",
+    "ClassificationRun",
+    "ClassificationTemplate",
     "CodeSequence",
+    "ColumnLabel",
     "DatasetVersion",
     "Job",
     "Organization",
@@ -25,6 +29,7 @@ __all__ = [
     "ResourceColumn",
     "ResourceHistory",
     "ResourceLabel",
+    "ResourceSensitiveType",
     "ResourceTag",
     "SearchTerm",
     "User",

@@ -93,8 +93,9 @@ def install_demo(platform: Platform, progress: Callable[[str], None] = lambda m:
                 local=True,
             )
             job_id = job.id
-        jobs.claim(platform, job_id, jobs.worker_name())
-        done = jobs.execute(platform, job_id)
+        jobs.Runner(platform).run_pending()  # the ingest, then the classification it queues
+        with platform.db.session() as s:
+            done = jobs.get(session=s, job_id=job_id)
         if done.status != "succeeded":
             raise RuntimeError(f"demo dataset {ds.filename} failed: {done.error}")
         created += 1

@@ -21,6 +21,7 @@ SORTS = {
     "updated": N_("Recently updated"),
     "published": N_("Publication date"),
     "rows": N_("Most rows"),
+    "level": N_("Highest level"),
 }
 FACETS = {
     "provider": N_("Provider"),
@@ -30,6 +31,8 @@ FACETS = {
     "format": N_("Format"),
     "update_cycle": N_("Update cycle"),
     "tags": N_("Tags"),
+    "level": N_("Level"),
+    "types": N_("Sensitive type"),
 }
 ACTIONS = {
     "created": N_("Registered"),
@@ -77,7 +80,47 @@ PROBLEMS = {
     "method-not-allowed": N_("Method not allowed"),
     "error": N_("Error"),
 }
-JOB_KINDS = {"ingest": N_("Ingest"), "retype": N_("Type correction")}
+JOB_KINDS = {"ingest": N_("Ingest"), "retype": N_("Type correction"), "classify": N_("Classification")}
+LABEL_STATUSES = {
+    "proposed": N_("Proposed"),
+    "confirmed": N_("Confirmed"),
+    "rejected": N_("Rejected"),
+    "none": N_("Not sensitive"),
+}
+LEVEL_CLASSES = (
+    "text-bg-success",
+    "text-bg-info",
+    "text-bg-primary",
+    "text-bg-warning",
+    "text-bg-danger",
+    "text-bg-dark",
+)
+
+
+def level_class(level: str | None, levels: list[str] | tuple[str, ...] | None) -> str:
+    """A badge colour for a level: green for the lowest of its template, dark for the highest."""
+    if not level:
+        return "text-bg-light"
+    if not levels:
+        from shuliu.classify.templates import builtin
+
+        levels = next((t.levels for t in builtin().values() if level in t.levels), None)
+    if not levels or level not in levels:
+        return "text-bg-secondary"
+    rank = list(levels).index(level)
+    scaled = round(rank * (len(LEVEL_CLASSES) - 1) / max(1, len(levels) - 1))
+    return LEVEL_CLASSES[scaled]
+
+
+def type_name(type_id: str) -> str:
+    from shuliu.classify.catalogue import types
+
+    t = types().get(type_id)
+    if t is None:
+        return type_id
+    return t.zh if i18n.current_language.get() == "zh_CN" else t.en
+
+
 JOB_STATUSES = {
     "queued": N_("Queued"),
     "running": N_("Running"),
@@ -105,4 +148,7 @@ GLOBALS = {
     "problem_title": _lookup(PROBLEMS),
     "job_kind": _lookup(JOB_KINDS),
     "job_status": _lookup(JOB_STATUSES),
+    "label_status": _lookup(LABEL_STATUSES),
+    "level_class": level_class,
+    "type_name": type_name,
 }
