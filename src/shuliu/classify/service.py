@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from shuliu.auth import service as auth
@@ -295,14 +295,34 @@ def record_scan(
     session.flush()
     level, fired = grade(session=session, resource=resource, version_id=version_id, template=template)
     run.level, run.combinations = level, fired
+    scanned = {c.name: c for c in scan.columns}
+    stored = labels(session=session, version_id=version_id)
+    columns = []
+    for row in stored:
+        col = scanned[row.column_name]
+        counts = row.status in ("proposed", "confirmed")
+        columns.append(
+            {
+                **col.to_dict(),
+                # The resource's label after this scan: people's decisions stand over detection.
+                "type": row.type if counts else None,
+                "category": row.category if counts else None,
+                "level": row.level if counts else None,
+                "status": row.status,
+                "detected": col.type,
+                "flag": row.flag,
+            }
+        )
+    summary = scan_result(scan, template)
     return {
         "resource_id": resource_id,
         "version_id": version_id,
         "run_id": run.id,
-        **{k: v for k, v in scan_result(scan, template).items() if k not in ("level", "combinations")},
+        **{k: v for k, v in summary.items() if k not in ("level", "combinations", "columns")},
         "level": level,
         "combinations": fired,
-        "labels": [label_dict(x) for x in labels(session=session, version_id=version_id)],
+        "columns": columns,
+        "labels": [label_dict(x) for x in stored],
     }
 
 
@@ -484,22 +504,49 @@ def classify_file(
 
 
 # -- dashboard ----------------------------------------------------------------------------------------------
+UNCLASSIFIED = "unclassified"
+# The badge colours of the pages (web/labels.LEVEL_CLASSES), lowest level first.
+LEVEL_COLOURS = ("#198754", "#0dcaf0", "#0d6efd", "#ffc107", "#dc3545", "#212529")
+
+
+def level_colour(template: tpl.Template, level: str) -> str:
+    """A level's colour by its place among its template's levels (green lowest, black highest)."""
+    rank = template.rank(level)
+    if rank < 0:
+        return "#6c757d"
+    return LEVEL_COLOURS[round(rank * (len(LEVEL_COLOURS) - 1) / max(1, len(template.levels) - 1))]
+
+
 def dashboard(*, session: Session, actor: User | None) -> dict[str, Any]:
-    """Levels and sensitive types by provider, within what the actor may see."""
+    """Levels and sensitive types by provider, and the resources whose labels wait for review —
+    within what the actor may see."""
     from shuliu.catalog.search import visible_clause
 
     visible = visible_clause(auth.labels_for(actor))
     by_level: dict[str, dict[str, int]] = defaultdict(dict)
-    levels_seen: dict[str, int] = {}
-    for provider, level, rank, n in session.execute(
-        select(Organization.name, Resource.security_level, func.max(Resource.security_rank), func.count())
+    order: dict[str, tuple[int, str]] = {}
+    colours: dict[str, str] = {}
+    for provider, level, template_id, rank, n in session.execute(
+        select(
+            Organization.name,
+            Resource.security_level,
+            Resource.security_template,
+            func.max(Resource.security_rank),
+            func.count(),
+        )
         .join(Organization, Organization.id == Resource.provider_org_id)
         .where(visible)
-        .group_by(Organization.name, Resource.security_level)
+        .group_by(Organization.name, Resource.security_level, Resource.security_template)
     ):
-        key = level or "未分级"
-        by_level[provider][key] = int(n)
-        levels_seen[key] = max(levels_seen.get(key, -1), rank if rank is not None else -1)
+        key = level or UNCLASSIFIED
+        by_level[provider][key] = by_level[provider].get(key, 0) + int(n)
+        order[key] = max(order.get(key, (-1, "")), (rank if rank is not None else -1, key))
+        if level and key not in colours:
+            try:
+                colours[key] = level_colour(get_template(session=session, template_id=template_id), level)
+            except NotFound:  # graded with a template deleted since
+                colours[key] = "#6c757d"
+    colours.setdefault(UNCLASSIFIED, "#adb5bd")
     by_type: dict[str, dict[str, int]] = defaultdict(dict)
     for provider, type_id, n in session.execute(
         select(Organization.name, ResourceSensitiveType.type, func.count())
@@ -509,14 +556,38 @@ def dashboard(*, session: Session, actor: User | None) -> dict[str, Any]:
         .group_by(Organization.name, ResourceSensitiveType.type)
     ):
         by_type[provider][type_id] = int(n)
+    pending = []
+    proposed = func.sum(case((ColumnLabel.status == "proposed", 1), else_=0))
+    flagged = func.sum(case((ColumnLabel.flag.is_not(None), 1), else_=0))
+    for rid, name, provider, level, n_proposed, n_flagged in session.execute(
+        select(Resource.id, Resource.name, Organization.name, Resource.security_level, proposed, flagged)
+        .join(ColumnLabel, ColumnLabel.version_id == Resource.current_version_id)
+        .join(Organization, Organization.id == Resource.provider_org_id)
+        .where(visible, or_(ColumnLabel.status == "proposed", ColumnLabel.flag.is_not(None)))
+        .group_by(Resource.id, Resource.name, Organization.name, Resource.security_level)
+        .order_by(func.max(Resource.security_rank).desc().nulls_last(), Resource.name)
+        .limit(50)
+    ):
+        pending.append(
+            {
+                "resource_id": rid,
+                "name": name,
+                "provider": provider,
+                "level": level,
+                "proposed": int(n_proposed or 0),
+                "flagged": int(n_flagged or 0),
+            }
+        )
     names = types()
     return {
         "providers": sorted(set(by_level) | set(by_type)),
-        "levels": [k for k, _ in sorted(levels_seen.items(), key=lambda kv: (kv[1], kv[0]))],
+        "levels": [k for k, _ in sorted(order.items(), key=lambda kv: kv[1])],
+        "level_colours": colours,
         "by_level": by_level,
         "types": sorted({t for v in by_type.values() for t in v}),
         "type_names": {t: names[t].zh for t in names},
         "by_type": by_type,
+        "pending": pending,
         "generated_at": date.today().isoformat(),
     }
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from shuliu import i18n
 
 
@@ -112,6 +114,21 @@ def level_class(level: str | None, levels: list[str] | tuple[str, ...] | None) -
     return LEVEL_CLASSES[scaled]
 
 
+def rule_text(rule: dict[str, Any]) -> str:
+    """One piece of a label's evidence, as a sentence (the rule code stays visible beside it)."""
+    code = str(rule.get("rule", ""))
+    kind, _, what = code.partition(":")
+    if kind == "name":
+        return i18n.gettext("the column name matches the dictionary word “%(word)s”") % {"word": what}
+    if kind == "content":
+        return i18n.gettext("%(type)s: %(strict)s of the values pass the check, %(shape)s have its shape") % {
+            "type": type_name(what),
+            "strict": f"{float(rule.get('strict_ratio') or 0):.0%}",
+            "shape": f"{float(rule.get('shape_ratio') or 0):.0%}",
+        }
+    return code
+
+
 def type_name(type_id: str) -> str:
     from shuliu.classify.catalogue import types
 
@@ -151,4 +168,5 @@ GLOBALS = {
     "label_status": _lookup(LABEL_STATUSES),
     "level_class": level_class,
     "type_name": type_name,
+    "rule_text": rule_text,
 }

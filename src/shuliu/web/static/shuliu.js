@@ -12,3 +12,10 @@ document.addEventListener("htmx:responseError", (ev) => {
   box.textContent = detail ? detail.textContent.trim() : text.slice(0, 500);
   box.classList.remove("d-none");
 });
+
+// /resources/…#tab-labels opens that tab.
+document.addEventListener("DOMContentLoaded", () => {
+  if (!location.hash || !window.bootstrap) return;
+  const button = document.querySelector(`[data-bs-target="${CSS.escape(location.hash)}"]`);
+  if (button) window.bootstrap.Tab.getOrCreateInstance(button).show();
+});
