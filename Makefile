@@ -39,8 +39,10 @@ lint: install
 test: lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+## Benchmarks against peer tools (Presidio …, an optional dependency group); results in bench/README.md.
 bench: install
-	$(VENV)/bin/python -m bench.run
+	$(UV) sync --frozen --group bench --python $(PYTHON)
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) src/shuliu/web/static/vendor test-artifacts .pytest_cache .mypy_cache .ruff_cache

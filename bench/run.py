@@ -16,6 +16,7 @@ from types import ModuleType
 
 BENCHMARKS = {
     "ingest": "bench.ingest",
+    "classify": "bench.classify",
 }
 
 

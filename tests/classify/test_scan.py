@@ -163,3 +163,16 @@ def test_ner_columns_by_content_alone(engine: DataEngine, ner_columns: list[ner.
     assert sum(names) / len(names) >= 0.85
     formal = [r.type for c, r in pairs if c.expected == "cn_name" and c.corpus in ("msra", "resume", "cluener")]
     assert formal == ["cn_name"] * len(formal)  # only Weibo nicknames (宇哥, 刘掌门) are missed
+
+
+def test_the_table_context_stands_in_for_a_column_name_where_the_spec_allows(engine: DataEngine) -> None:
+    """Passport numbers (E + eight digits) could be anything; in a table about 护照 they are passports."""
+    numbers = [f"E{n:08d}" for n in range(10_000_000, 10_000_300)]
+    table = pa.table({"证件号": numbers, "签发机关": ["公安部出入境管理局"] * 300})
+    assert scan(engine, table).columns[0].type is None
+    result = scan(engine, table, context="因私护照签发记录")
+    assert result.columns[0].type == "cn_passport"
+    assert {"rule": "context:护照", "detail": "the table's context names the type"} in result.columns[0].rules
+    # The other columns' names are context too.
+    with_sibling = pa.table({"号码": numbers, "护照类型": ["普通护照"] * 300})
+    assert scan(engine, with_sibling).columns[0].type == "cn_passport"

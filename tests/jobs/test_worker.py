@@ -46,6 +46,9 @@ def test_queued_by_the_web_run_by_the_worker(settings: Settings, users: dict[str
         assert done["status"] == "succeeded" and done["result"]["rows"] == 31
         resource_id = done["result"]["resource_id"]
         assert client.get(f"/api/v1/resources/{resource_id}", headers=headers).status_code == 200
+        (follow,) = done["result"]["followups"]
+        graded = client.get(f"/api/v1/jobs/{follow['job_id']}", headers=headers).json()
+        assert graded["status"] == "succeeded", graded["error"]
         labels = client.get(f"/api/v1/resources/{resource_id}/labels", headers=headers).json()
         assert labels["level"] == "一般数据1级" and len(labels["labels"]) == 20  # statistics: nothing personal
     web.close()

@@ -26,6 +26,7 @@ class SensitiveType:
     threshold: float  # share of non-empty values that must match, content alone
     alone: float | None  # weak types: the share that lets content decide without the name
     priority: int
+    context: bool = False  # the table's context (resource name, other columns) may stand in for the name
 
 
 @lru_cache(maxsize=1)
@@ -45,6 +46,7 @@ def types() -> dict[str, SensitiveType]:
             threshold=float(spec["threshold"]),
             alone=spec.get("alone"),
             priority=int(spec["priority"]),
+            context=bool(spec.get("context", False)),
         )
     return out
 

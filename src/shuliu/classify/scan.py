@@ -34,6 +34,7 @@ class TypeEvidence:
     strict: int
     loose: int
     name_hit: str | None
+    context_hit: str | None = None
 
 
 @dataclass
@@ -110,11 +111,32 @@ def name_hits(column: str) -> dict[str, str]:
     return hits
 
 
+def context_hits(context: str) -> dict[str, str]:
+    """type id → the Chinese dictionary word found in the table's context, for the types that
+    allow it (types.yaml `context: true`): the resource's name, summary and tags, and the names of
+    the other columns."""
+    plain = re.sub(r"\s", "", context)
+    out: dict[str, str] = {}
+    for t in types().values():
+        if t.context:
+            hit = next((n for n in t.names if not n.isascii() and len(n) >= 2 and n in plain), None)
+            if hit is not None:
+                out[t.id] = hit
+    return out
+
+
 # -- masking ---------------------------------------------------------------------------------------
+# Closed vocabularies: a value (男, 汉族, 已婚) identifies nobody, and masked it would show nothing.
+SHOWN_AS_IS = ("gender", "cn_ethnicity", "marital_status", "religion")
+
+
 def mask_example(type_id: str | None, value: str) -> str:
-    """A value with most of it hidden, enough to see its shape (never the whole value)."""
+    """A value with most of it hidden, enough to see its shape (never the whole value), except
+    for the values of closed vocabularies (SHOWN_AS_IS)."""
     v = str(value)
     n = len(v)
+    if type_id in SHOWN_AS_IS:
+        return v
     if type_id in ("cn_name",):
         return v[0] + "*" * (n - 1)
     if type_id in ("cn_address", "medical_record", "cn_org_name"):
@@ -379,8 +401,10 @@ def _decide(col: ColumnScan) -> None:
             confidence = 0.75 if ok else 0.0
         elif ev.name_hit is not None and max(strict, loose) >= NAME_THRESHOLD:
             ok = True
-            # Where the standard has a check, the ratio reported is the share that passes it.
-            ratio = strict if t.content in ("strong", "pattern") else max(strict, loose)
+            # The share that passes the content check where it has one or decides on its own;
+            # otherwise the share of values with the type's shape.
+            alone = t.alone if t.alone is not None else t.threshold
+            ratio = strict if t.content in ("strong", "pattern") or strict >= alone else max(strict, loose)
             confidence = 0.65 + 0.2 * strict + 0.1 * loose
         elif t.content in ("strong", "pattern") and strict >= t.threshold:
             ok = True
@@ -388,6 +412,10 @@ def _decide(col: ColumnScan) -> None:
         elif t.content == "weak" and t.alone is not None and strict >= t.alone:
             ok = True
             confidence = 0.45 + 0.35 * strict
+        elif ev.context_hit is not None and strict >= t.threshold:
+            ok = True
+            confidence = 0.45 + 0.3 * strict
+            rules.append({"rule": f"context:{ev.context_hit}", "detail": "the table's context names the type"})
         else:
             confidence = 0.0
         if t.content != "none":
@@ -410,8 +438,10 @@ def scan_table(
     today: date | None = None,
     progress: Callable[[float, str], None] | None = None,
     seed: int = 20261122,
+    context: str = "",
 ) -> TableScan:
     """Scan every column of `table`: a sample of `sample` rows spread over it, or all rows.
+    `context` is what the table is about (a resource's name, summary and tags; a file's name).
 
     Every query runs on the backend `table` belongs to (the engine's DuckDB connection, with its
     threads and memory limit), the in-memory sample included."""
@@ -426,6 +456,7 @@ def scan_table(
     # The first sample is small: held in memory, it is read once instead of once per query.
     sampled = ibis.memtable(run(_sample(table, total, first_n, seed)))
     hits = {name: name_hits(name) for name in columns}
+    around = {name: context_hits(" ".join([context, *(c for c in columns if c != name)])) for name in columns}
     report(0.1, "sample")
     rows_scanned, first, stacked = _evaluate_sample(run, sampled, today)
     scans: list[ColumnScan] = []
@@ -435,7 +466,7 @@ def scan_table(
             strict, loose = first.get(f"s{i}|{tid}"), first.get(f"l{i}|{tid}")
             if strict is None and tid not in hits[name]:
                 continue
-            ev = TypeEvidence(tid, int(strict or 0), int(loose or 0), hits[name].get(tid))
+            ev = TypeEvidence(tid, int(strict or 0), int(loose or 0), hits[name].get(tid), around[name].get(tid))
             if ev.name_hit or (scan.non_empty and ev.loose / scan.non_empty >= PLAUSIBLE):
                 scan.evidence[tid] = ev
         scans.append(scan)
@@ -467,7 +498,7 @@ def scan_table(
         columns=scans,
         rows_total=total,
         rows_scanned=rows_scanned,
-        full=full and rows_scanned == total,
+        full=rows_scanned == total,  # every row was looked at (a small table is sampled whole)
         seconds=round(time.monotonic() - started, 3),
     )
 

@@ -12,6 +12,7 @@ Rules that make labels trustworthy:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from collections import defaultdict
 from datetime import date
 from typing import Any
@@ -197,8 +198,16 @@ def run_classify(ctx: jobs.JobContext) -> dict[str, Any]:
             raise NotFound("no version {version_id}", version_id=p["version_id"])
         template = get_template(session=s, template_id=p["template_id"])
         files = platform.store.files(version.content_hash)
+        resource = s.get(Resource, p["resource_id"])
+        context = " ".join([resource.name, resource.summary or "", *(t.tag for t in resource.tags)]) if resource else ""
     with platform.engine() as engine:
-        scan = scan_table(engine.table(files), sample=p.get("sample"), full=bool(p.get("full")), progress=ctx.progress)
+        scan = scan_table(
+            engine.table(files),
+            sample=p.get("sample"),
+            full=bool(p.get("full")),
+            progress=ctx.progress,
+            context=context,
+        )
     ctx.progress(0.9, "labels", force=True)
     with platform.db.session() as s:
         actor = s.get(User, ctx.actor_id) if ctx.actor_id else None
@@ -212,6 +221,11 @@ def run_classify(ctx: jobs.JobContext) -> dict[str, Any]:
         )
         jobs.complete_in(session=s, job_id=ctx.job_id, result=out)
     return out
+
+
+def _lock(session: Session, resource_id: str) -> None:
+    """Hold the resource's row until the transaction ends (PostgreSQL; SQLite's writers are serial)."""
+    session.execute(select(Resource.id).where(Resource.id == resource_id).with_for_update())
 
 
 def _previous_labels(session: Session, resource_id: str, version_id: str) -> dict[str, ColumnLabel]:
@@ -231,7 +245,10 @@ def _previous_labels(session: Session, resource_id: str, version_id: str) -> dic
 def record_scan(
     *, session: Session, actor: User | None, resource_id: str, version_id: str, template: tpl.Template, scan: TableScan
 ) -> dict[str, Any]:
-    """Store a scan's labels, honouring earlier decisions; grade the resource; return the summary."""
+    """Store a scan's labels, honouring earlier decisions; grade the resource; return the summary.
+    The resource row is locked first (PostgreSQL), so two scans of one version apply one after the
+    other instead of both inserting the same labels."""
+    _lock(session, resource_id)
     resource = session.get(Resource, resource_id)
     if resource is None:
         raise NotFound("no resource {resource_id}", resource_id=resource_id)
@@ -435,6 +452,7 @@ def review(
     resource = catalog.get_resource(session=session, actor=actor, resource_id=resource_id)
     if not can_review(actor, resource):
         raise PermissionDenied("only the providing organization or an administrator reviews its labels")
+    _lock(session, resource.id)  # one decision at a time, and none during a scan
     version = catalog.get_version(session=session, resource=resource)
     row = session.scalar(
         select(ColumnLabel).where(ColumnLabel.version_id == version.id, ColumnLabel.column_name == column)
@@ -499,7 +517,9 @@ def classify_file(
 
     with platform.store.staging() as staging, platform.engine() as engine:
         convert(path, staging, options or IngestOptions(), engine=engine, progress=lambda f, s: None)
-        scan = scan_table(engine.table([staging / PART]), sample=sample, full=full, progress=progress)
+        scan = scan_table(
+            engine.table([staging / PART]), sample=sample, full=full, progress=progress, context=Path(path).stem
+        )
     return scan_result(scan, template)
 
 

@@ -456,16 +456,21 @@ def classify(
     def human() -> None:
         out.print(
             f"[bold]{result['level']}[/] ({result['template']}; {result['rows_scanned']:,} of "
-            f"{result['rows']:,} rows scanned)"
+            f"{result['rows']:,} rows scanned{', all' if result.get('full') else ''})"
         )
+        table = Table("信息项", "type", "level", "ratio", "confidence", "examples", box=None, pad_edge=False)
         for c in result["columns"]:
-            kind = c["type"] or "—"
-            out.print(
-                f"  {c['name']:<20} {kind:<16} {c.get('level') or '':<12} ratio {c['match_ratio']:.0%} "
-                f"conf {c['confidence']:.2f}  {' '.join(c.get('examples') or [])}"
+            table.add_row(
+                c["name"],
+                c["type"] or "—",
+                c.get("level") or "",
+                f"{c['match_ratio']:.0%}" if c["type"] else "",
+                f"{c['confidence']:.2f}" if c["type"] else "",
+                "  ".join(c.get("examples") or []),
             )
+        out.print(table)
         for combo in result.get("combinations") or []:
-            out.print(f"  [yellow]raised by[/] {combo}")
+            out.print(f"[yellow]raised by[/] {combo}")
 
     emit(result, as_json, human)
 
@@ -481,7 +486,11 @@ def search(
     tag: Annotated[list[str] | None, typer.Option()] = None,
     fmt: Annotated[list[str] | None, typer.Option("--format", help="资源格式, e.g. CSV, XLSX.")] = None,
     update_cycle: Annotated[list[str] | None, typer.Option(help="更新周期, e.g. 每年.")] = None,
-    sort: Annotated[str, typer.Option()] = "relevance",
+    level: Annotated[list[str] | None, typer.Option(help="分类分级 level, e.g. 一般数据4级.")] = None,
+    sensitive: Annotated[
+        list[str] | None, typer.Option("--type", help="A sensitive type the resource holds, e.g. cn_resident_id.")
+    ] = None,
+    sort: Annotated[str, typer.Option(help="relevance, name, updated, published, rows, level.")] = "relevance",
     page: Annotated[int, typer.Option()] = 1,
     per_page: Annotated[int, typer.Option()] = 20,
     user: Annotated[str | None, typer.Option("--as", help="Search as this user (default: the operator).")] = None,
@@ -502,6 +511,8 @@ def search(
             "tags": tag,
             "format": fmt,
             "update_cycle": update_cycle,
+            "level": level,
+            "types": sensitive,
         }
         res = catalog_search.search(
             session=s,
@@ -517,8 +528,10 @@ def search(
     def human() -> None:
         out.print(f"{res.count} found")
         for hit in res.results:
+            graded = f" · {hit.level}" if hit.level else ""
             out.print(
-                f"  {hit.resource_id}  {hit.code}  [bold]{hit.name}[/]  [dim]{hit.provider} · {hit.share_type}[/]"
+                f"  {hit.resource_id}  {hit.code}  [bold]{hit.name}[/]  [dim]{hit.provider} · {hit.share_type}"
+                f"{graded}[/]"
             )
 
     emit(data, as_json, human)

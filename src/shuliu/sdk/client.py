@@ -174,6 +174,36 @@ class Client:
         job = self._call("POST", "/api/v1/resources", json=body)
         return self.wait(job["id"]) if wait else job
 
+    # -- 数据分类分级 -------------------------------------------------------------------------------
+    def classify(
+        self,
+        resource_id: str,
+        *,
+        template: str | None = None,
+        sample: int | None = None,
+        full: bool = False,
+        wait: bool = True,
+    ) -> dict[str, Any]:
+        """Scan and grade the current version; the finished job's result holds level and columns."""
+        body = {"template": template, "sample": sample, "full": full}
+        job = self._call("POST", f"/api/v1/resources/{resource_id}/classify", json=body)
+        return self.wait(job["id"]) if wait else job
+
+    def labels(self, resource_id: str, *, version: str | None = None) -> dict[str, Any]:
+        """Column labels with evidence and review status, and the resource's level."""
+        params = {"version": version} if version else None
+        return self._call("GET", f"/api/v1/resources/{resource_id}/labels", params=params)
+
+    def review(
+        self, resource_id: str, column: str, action: str, *, type: str | None = None, reason: str = ""
+    ) -> dict[str, Any]:
+        """confirm, reject (with a reason), correct (to `type`, None = not sensitive) or reopen a label."""
+        body = {"action": action, "type": type, "reason": reason}
+        return self._call("POST", f"/api/v1/resources/{resource_id}/labels/{column}", json=body)
+
+    def templates(self) -> list[dict[str, Any]]:
+        return self._call("GET", "/api/v1/classification/templates")
+
     def job(self, job_id: str) -> dict[str, Any]:
         return self._call("GET", f"/api/v1/jobs/{job_id}")
 
