@@ -171,3 +171,45 @@ def test_pages_show_labels_and_the_dashboard(client: Any, tmp_path: Path) -> Non
     assert refused.status_code == 422 and 'id="review-error"' in refused.text
     forged = client.post(f"/resources/{rid}/labels/性别", data={"action": "confirm", "csrf_token": "forged"})
     assert forged.status_code == 403
+
+
+def test_administrators_upload_and_edit_templates_in_the_pages(client: Any) -> None:
+    token = sign_in(client, "admin")
+    good = "id: city-2025\nname: 某市公共数据分级\nlevels: [L1, L2, L3]\n"
+    good += "types:\n  cn_mobile: {category: 联系, level: L2}\n"
+    made = client.post(
+        "/classification/templates",
+        data={"csrf_token": token},
+        files={"file": ("city.yaml", good.encode(), "application/x-yaml")},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303 and made.headers["location"] == "/classification/templates/city-2025"
+    page = client.get("/classification/templates/city-2025")
+    assert "某市公共数据分级" in page.text and 'id="template-edit"' in page.text
+    edited = good.replace("level: L2", "level: L3")
+    saved = client.post(
+        "/classification/templates/city-2025", data={"text": edited, "csrf_token": token}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    assert client.get("/api/v1/classification/templates/city-2025").json()["types"]["cn_mobile"]["level"] == "L3"
+    broken = client.post("/classification/templates/city-2025", data={"text": "levels: [only]", "csrf_token": token})
+    assert broken.status_code == 422 and 'id="template-error"' in broken.text
+    bad_file = client.post(
+        "/classification/templates",
+        data={"csrf_token": token},
+        files={"file": ("city.yaml", "名称：乱码".encode("gbk"), "application/x-yaml")},
+    )
+    assert bad_file.status_code == 422 and "UTF-8" in bad_file.text
+    copied = client.post(
+        "/classification/templates",
+        data={"csrf_token": token, "copy_of": "industrial-2020", "id": "factory", "name": "某工厂"},
+        follow_redirects=False,
+    )
+    assert copied.status_code == 303
+    removed = client.post(
+        "/classification/templates/factory/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert removed.status_code == 303 and client.get("/classification/templates/factory").status_code == 404
+    provider = sign_in(client, "provider")
+    denied = client.post("/classification/templates/city-2025", data={"text": edited, "csrf_token": provider})
+    assert denied.status_code == 403

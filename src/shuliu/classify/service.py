@@ -12,9 +12,9 @@ Rules that make labels trustworthy:
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from collections import defaultdict
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import case, delete, func, or_, select
