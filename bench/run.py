@@ -17,6 +17,7 @@ from types import ModuleType
 BENCHMARKS = {
     "ingest": "bench.ingest",
     "classify": "bench.classify",
+    "ledger": "bench.ledger",
 }
 
 

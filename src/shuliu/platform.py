@@ -28,6 +28,8 @@ class Platform:
         if upgrade:
             self.upgrade()
         self.store = Store(settings.store_dir)
+        if upgrade:
+            self.init_ledger()
         from shuliu.jobs.service import Runner
 
         self.runner: Runner | None = None
@@ -55,12 +57,30 @@ class Platform:
         else:
             migrate.upgrade(self.db.engine)
 
+    def init_ledger(self) -> None:
+        """The ledger's signing key (created on first use under keys/) and its public key in the
+        database, where the API and the pages publish it."""
+        from sqlalchemy.exc import IntegrityError
+
+        from shuliu.ledger import service as ledger
+
+        verifier = ledger.signer(self.settings).verifier
+        try:
+            with self.db.session() as session:
+                ledger.register_key(session=session, verifier=verifier)
+        except IntegrityError:  # another process registered it at the same moment
+            pass
+
     def housekeeping(self) -> None:
-        """Remove what nobody will use: uploads older than a day, abandoned temporary store folders."""
+        """Remove what nobody will use (uploads older than a day, abandoned temporary store
+        folders), and sign a ledger checkpoint when one is due."""
         from shuliu.catalog import uploads
+        from shuliu.ledger import service as ledger
 
         uploads.sweep(self.settings.uploads_dir)
         self.store.sweep_tmp()
+        with self.db.session() as session:
+            ledger.publish_if_due(settings=self.settings, session=session)
 
     def engine(self) -> DataEngine:
         """A fresh data engine (DuckDB connection) with this installation's limits."""

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from shuliu.audit import service as audit
 from shuliu.auth import service as auth
 from shuliu.auth.models import Organization, User
 from shuliu.catalog import search as search_index
@@ -280,17 +281,40 @@ def _jsonable(value: Any) -> Any:
 
 
 def _record(
-    session: Session, resource: Resource, action: str, changes: dict[str, Any], actor: User | None, comment: str = ""
+    session: Session,
+    resource: Resource,
+    action: str,
+    changes: dict[str, Any],
+    actor: User | None,
+    comment: str = "",
+    evidence: dict[str, Any] | None = None,
 ) -> None:
+    """A revision in the resource's history — and, as every change of the catalog is a
+    security-relevant act, an audit event with its ledger entry, in the same transaction."""
+    jsonable = {k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()}
     session.add(
         ResourceHistory(
             resource_id=resource.id,
             revision=resource.revision,
             action=action,
             comment=comment[:2000],
-            changes={k: [_jsonable(a), _jsonable(b)] for k, (a, b) in changes.items()},
+            changes=jsonable,
             actor_id=actor.id if actor else None,
         )
+    )
+    audit.act(
+        session=session,
+        action=f"resource.{action}",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.id,
+        detail={
+            "code": resource.code,
+            "revision": resource.revision,
+            "changes": jsonable,
+            "comment": comment[:2000],
+            **(evidence or {}),
+        },
     )
 
 
@@ -521,7 +545,15 @@ def add_version(
     new_schema = [(c.name, c.type) for c in new.columns]
     if old_schema and old_schema != new_schema:
         changes["信息项"] = ([f"{n}:{t}" for n, t in old_schema], [f"{n}:{t}" for n, t in new_schema])
-    _record(session, resource, action, changes, actor, new.note)
+    _record(
+        session,
+        resource,
+        action,
+        changes,
+        actor,
+        new.note,
+        {"version_id": version.id, "content_hash": new.content_hash, "source_sha256": new.source_sha256 or ""},
+    )
     session.flush()
     search_index.reindex(session=session, resource=resource)
     return version

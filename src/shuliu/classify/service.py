@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from shuliu.audit import service as audit
 from shuliu.auth import service as auth
 from shuliu.auth.models import Organization, User
 from shuliu.catalog import hooks
@@ -312,6 +313,21 @@ def record_scan(
     session.flush()
     level, fired = grade(session=session, resource=resource, version_id=version_id, template=template)
     run.level, run.combinations = level, fired
+    audit.act(
+        session=session,
+        action="resource.graded",
+        actor=actor,
+        object_type="resource",
+        object_id=resource_id,
+        detail={
+            "version_id": version_id,
+            "run_id": run.id,
+            "template": template.id,
+            "level": level,
+            "combinations": fired,
+            "types": {r.column_name: r.type for r in labels(session=session, version_id=version_id) if r.type},
+        },
+    )
     scanned = {c.name: c for c in scan.columns}
     stored = labels(session=session, version_id=version_id)
     columns = []
@@ -496,7 +512,24 @@ def review(
         row.category, row.level = template.label(row.type)
     session.flush()
     session.expire(row, ["decided_by"])  # loaded again with the new decided_by_id
-    grade(session=session, resource=resource, version_id=version.id, template=template)
+    level, _ = grade(session=session, resource=resource, version_id=version.id, template=template)
+    audit.act(
+        session=session,
+        action=f"label.{action}",
+        actor=actor,
+        object_type="resource",
+        object_id=resource.id,
+        detail={
+            "version_id": version.id,
+            "column": column,
+            "type": row.type,
+            "status": row.status,
+            "rejected_types": list(row.rejected_types or []),
+            "reason": reason,
+            "template": template.id,
+            "resource_level": level,
+        },
+    )
     return row
 
 

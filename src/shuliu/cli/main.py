@@ -6,24 +6,32 @@ operator: long work runs as a job in this process with a progress bar on stderr.
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import sys
-import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError as PydanticValidationError
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from shuliu import __version__
-from shuliu.errors import ShuliuError, ValidationFailed
+from shuliu.cli.common import (
+    JsonOpt,
+    emit,
+    ensure_org,
+    err,
+    handle_errors,
+    local_actor,
+    out,
+    platform,
+    print_lines,
+    run_job,
+)
+from shuliu.cli.common import fail as _fail
+from shuliu.cli.ledger import audit_app, ledger_app
+from shuliu.errors import ValidationFailed
 
 app = typer.Typer(
     name="shuliu",
@@ -42,134 +50,8 @@ app.add_typer(user_app, name="user")
 app.add_typer(org_app, name="org")
 app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
-
-err = Console(stderr=True)
-out = Console()
-F = TypeVar("F", bound=Callable[..., Any])
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON document on stdout.")]
-
-
-def print_lines(lines: list[str]) -> Callable[[], None]:
-    """A human printer for emit(): one line each."""
-
-    def human() -> None:
-        for line in lines:
-            out.print(line)
-
-    return human
-
-
-def emit(data: Any, as_json: bool, human: Callable[[], None] | None = None) -> None:
-    if as_json or human is None:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
-        sys.stdout.flush()
-    else:
-        human()
-
-
-def handle_errors(fn: F) -> F:
-    """Turn domain errors into `{"error": …}` (with --json) or a red message, and exit 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        as_json = bool(kwargs.get("as_json"))
-        try:
-            return fn(*args, **kwargs)
-        except ShuliuError as exc:
-            _fail(exc.to_dict(), as_json)
-        except KeyboardInterrupt:
-            _fail({"type": "interrupted", "message": "interrupted"}, as_json)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _fail(error: dict[str, Any], as_json: bool) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps({"error": error}, ensure_ascii=False, default=str) + "\n")
-    else:
-        err.print(f"[bold red]error[/] ({error.get('type')}): {error.get('message')}")
-    raise typer.Exit(1)
-
-
-def platform():
-    from shuliu.platform import Platform
-
-    return Platform.open()
-
-
-def local_actor(session: Any, username: str | None) -> Any:
-    """The user the CLI acts as: --as USER, else the first administrator, else a local one."""
-    from sqlalchemy import select
-
-    from shuliu.auth import service as auth
-    from shuliu.auth.models import User
-
-    if username:
-        return auth.get_user(session=session, ref=username)
-    admin = session.scalar(select(User).where(User.role == "admin", User.is_active.is_(True)).order_by(User.id))
-    if admin is not None:
-        return admin
-    import secrets
-
-    return auth.create_user(
-        session=session,
-        username="local-admin",
-        password=secrets.token_urlsafe(24) + "1a",
-        role="admin",
-        display_name="本地管理员",
-    )
-
-
-def ensure_org(session: Any, ref: str | None, actor: Any) -> str | None:
-    """The organization to register under; --org names one, created on the fly when new."""
-    from shuliu.auth import service as auth
-    from shuliu.errors import NotFound
-
-    if ref:
-        try:
-            return auth.get_org(session=session, ref=ref).code
-        except NotFound:
-            digest = hashlib.sha1(ref.encode()).hexdigest()[:8].upper()
-            code = ref if ref.isascii() and " " not in ref else f"ORG-{digest}"
-            org = auth.create_org(session=session, code=code, name=ref)
-            err.print(f"created organization {org.name} ({org.code})")
-            return org.code
-    if actor.role == "admin" and actor.org_id is None:
-        try:
-            return auth.get_org(session=session, ref="LOCAL").code
-        except NotFound:
-            return auth.create_org(session=session, code="LOCAL", name="本地数据").code
-    return None
-
-
-def run_job(plat: Any, job_id: str, *, quiet: bool) -> Any:
-    """Run a queued job here with a progress bar on stderr; returns the finished job."""
-    from shuliu.jobs import service as jobs
-    from shuliu.jobs.models import Job
-
-    if not jobs.claim(plat, job_id, jobs.worker_name()):
-        raise ShuliuError("job {job_id} was taken by another worker", job_id=job_id)
-    box: dict[str, Any] = {}
-    thread = threading.Thread(target=lambda: box.setdefault("job", jobs.execute(plat, job_id)), daemon=True)
-    thread.start()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        disable=quiet or not err.is_terminal,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("job", total=1.0)
-        while thread.is_alive():
-            thread.join(0.2)
-            with plat.db.session() as s:
-                job = s.get(Job, job_id)
-                if job is not None:
-                    bar.update(task, completed=job.progress, description=job.stage or job.kind)
-        bar.update(task, completed=1.0)
-    return box["job"]
+app.add_typer(ledger_app, name="ledger")
+app.add_typer(audit_app, name="audit")
 
 
 def parse_types(values: list[str]) -> dict[str, str]:
@@ -915,7 +797,10 @@ def version() -> None:
 
 
 def main() -> None:
-    app()
+    from shuliu.audit import service as audit
+
+    with audit.context("cli"):  # acts done from the command line say so in the audit trail
+        app()
 
 
 if __name__ == "__main__":

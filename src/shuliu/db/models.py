@@ -1,5 +1,6 @@
 """Imports every domain's models so that metadata (and Alembic) sees all tables."""
 
+from shuliu.audit.models import AuditEvent
 from shuliu.auth.models import ApiToken, Organization, User
 from shuliu.catalog.models import (
     CodeSequence,
@@ -14,9 +15,11 @@ from shuliu.catalog.models import (
 from shuliu.classify.models import ClassificationRun, ClassificationTemplate, ColumnLabel, ResourceSensitiveType
 from shuliu.db.base import Base
 from shuliu.jobs.models import Job
+from shuliu.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerKey, LedgerNode, LedgerState
 
 __all__ = [
     "ApiToken",
+    "AuditEvent",
     "Base",
     "ClassificationRun",
     "ClassificationTemplate",
@@ -24,6 +27,11 @@ __all__ = [
     "ColumnLabel",
     "DatasetVersion",
     "Job",
+    "LedgerCheckpoint",
+    "LedgerEntry",
+    "LedgerKey",
+    "LedgerNode",
+    "LedgerState",
     "Organization",
     "Resource",
     "ResourceColumn",

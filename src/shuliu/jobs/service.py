@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from shuliu.audit import service as audit
 from shuliu.db.base import new_id, utcnow
 from shuliu.errors import NotFound, ShuliuError
 from shuliu.i18n import N_
@@ -171,7 +172,8 @@ def execute(platform: Platform, job_id: str) -> Job:
     try:
         if fn is None:
             raise ShuliuError("no handler for job kind {kind!r}", kind=kind)
-        result = fn(ctx)
+        with audit.context(f"job:{job_id}"):  # what the job records, it records as the job
+            result = fn(ctx)
     except ShuliuError as exc:
         _finish(platform, job_id, status="failed", error=exc.to_dict())
     except Exception as exc:  # a bug: keep the traceback for the operator, show a short message

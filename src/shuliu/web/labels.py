@@ -138,6 +138,13 @@ def type_name(type_id: str) -> str:
     return t.zh if i18n.current_language.get() == "zh_CN" else t.en
 
 
+OUTCOMES = {
+    "ok": N_("ok"),
+    "denied": N_("denied"),
+    "not-found": N_("not found"),
+    "invalid": N_("invalid"),
+    "error": N_("error"),
+}
 JOB_STATUSES = {
     "queued": N_("Queued"),
     "running": N_("Running"),
@@ -166,6 +173,7 @@ GLOBALS = {
     "job_kind": _lookup(JOB_KINDS),
     "job_status": _lookup(JOB_STATUSES),
     "label_status": _lookup(LABEL_STATUSES),
+    "outcome_name": _lookup(OUTCOMES),
     "level_class": level_class,
     "type_name": type_name,
     "rule_text": rule_text,
