@@ -158,9 +158,7 @@ def _check_root(cp: LedgerCheckpoint, root: bytes, report: Report) -> None:
         )
 
 
-def _check_nodes(
-    session: Session, made: list[tuple[int, int, bytes]], report: Report, bad_leaves: list[int]
-) -> None:
+def _check_nodes(session: Session, made: list[tuple[int, int, bytes]], report: Report, bad_leaves: list[int]) -> None:
     """Compare the subtree hashes a chunk completed (from the entries' bodies) with the stored
     ones, one read per level. A subtree over an entry already reported bad is expected to differ
     and is not reported again, so the first bad index stays the entry's own."""
