@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shuliu.db.base import utcnow
@@ -21,7 +22,6 @@ from shuliu.ledger import merkle
 from shuliu.ledger.models import LedgerEntry, LedgerNode, LedgerState
 
 HEAD_ID = 1
-CHUNK = 5000  # rows per INSERT statement
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class Head:
 
 def head(*, session: Session, lock: bool = False) -> Head:
     """The log's current size and root (with lock, the head row is held for an append)."""
+    if not lock:  # the hot read (every proof): one driver-level statement, no ORM object
+        session.flush()
+        row = session.connection().exec_driver_sql(f"SELECT size, root FROM ledger_state WHERE id = {HEAD_ID}").first()
+        if row is not None:
+            return Head(int(row[0]), bytes(row[1]))
     stmt = select(LedgerState).where(LedgerState.id == HEAD_ID)
     if lock:
         stmt = stmt.with_for_update()
@@ -44,24 +49,30 @@ def head(*, session: Session, lock: bool = False) -> Head:
 
 
 def _hashes(session: Session, keys: Iterable[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
-    """Stored hashes of perfect subtrees (level, index): leaves from the entries, the rest from nodes."""
-    wanted = set(keys)
-    leaves = [i for level, i in wanted if level == 0]
-    nodes = [(level, i) for level, i in wanted if level > 0]
+    """Stored hashes of perfect subtrees (level, index): leaves from the entries, the rest from nodes.
+
+    The statement is written out by hand, the integers inline (they are ours, never user text), in
+    one round trip: building it with SQLAlchemy's expression language cost more than the query
+    itself (3.8 ms against 0.3 ms per inclusion proof). Each level is one `level = l AND idx IN (…)`
+    term, OR-ed, which both databases answer from the primary key; a row-value `(level, idx) IN (…)`
+    would be shorter, but SQLite plans it as a full scan."""
+    wanted = {(int(level), int(i)) for level, i in keys}
+    by_level: dict[int, list[int]] = {}
+    for level, i in sorted(wanted):
+        by_level.setdefault(level, []).append(i)
     out: dict[tuple[int, int], bytes] = {}
-    for start in range(0, len(leaves), 500):
-        ids = leaves[start : start + 500]
-        for idx, h in session.execute(select(LedgerEntry.idx, LedgerEntry.leaf_hash).where(LedgerEntry.idx.in_(ids))):
-            out[(0, idx)] = h
-    for start in range(0, len(nodes), 500):
-        part = nodes[start : start + 500]
-        rows = session.execute(
-            select(LedgerNode.level, LedgerNode.idx, LedgerNode.hash).where(
-                tuple_(LedgerNode.level, LedgerNode.idx).in_(part)
-            )
-        )
-        for level, idx, h in rows:
-            out[(level, idx)] = h
+    parts: list[str] = []
+    for level, ids in by_level.items():
+        for start in range(0, len(ids), 500):
+            inline = ",".join(map(str, ids[start : start + 500]))
+            if level == 0:
+                parts.append(f"SELECT 0 AS level, idx, leaf_hash FROM ledger_entries WHERE idx IN ({inline})")
+            else:
+                parts.append(f"SELECT level, idx, hash FROM ledger_nodes WHERE level = {level} AND idx IN ({inline})")
+    conn = session.connection()
+    for start in range(0, len(parts), 40):
+        for level, idx, h in conn.exec_driver_sql(" UNION ALL ".join(parts[start : start + 40])):
+            out[(int(level), int(idx))] = bytes(h)
     missing = wanted - out.keys()
     if missing:
         level, idx = min(missing)
@@ -106,8 +117,8 @@ def root_at(*, session: Session, size: int) -> bytes:
 
 def inclusion_proof(*, session: Session, index: int, size: int | None = None) -> tuple[int, list[bytes]]:
     """(tree size, audit path) of entry `index` in the log at `size` entries (default: now)."""
-    tree_size = head(session=session).size if size is None else size
     current = head(session=session).size
+    tree_size = current if size is None else size
     if not 0 <= index < tree_size <= current:
         raise ValidationFailed(
             "entry {index} is not in a log of {size} entries", index=index, size=tree_size, field="index"
@@ -127,6 +138,31 @@ def consistency_proof(*, session: Session, first: int, second: int) -> list[byte
             field="first",
         )
     return _proof(session, lambda hr: merkle.consistency_path(first, second, hr))
+
+
+def _insert(session: Session, model: type[Any], columns: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+    """Insert many rows in the session's transaction. PostgreSQL gets COPY: psycopg's executemany
+    sends one INSERT per row (6,500 entries/s with their nodes); COPY streams them (several times
+    faster). SQLite's executemany is already a tight loop in C."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {model.__tablename__} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(row[c] for c in columns))
+        return
+    # SQLite: the driver's executemany on values the column types have already converted (the ORM's
+    # bulk insert spends three times longer preparing parameters than SQLite spends writing them).
+    table = model.__table__
+    processors = [table.c[c].type.bind_processor(conn.dialect) for c in columns]
+    converted = [
+        tuple(v if p is None else p(v) for v, p in zip((row[c] for c in columns), processors, strict=True))
+        for row in rows
+    ]
+    marks = ", ".join("?" for _ in columns)
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", converted)
 
 
 def append(*, session: Session, bodies: Sequence[str], at: datetime | None = None) -> list[int]:
@@ -160,10 +196,8 @@ def append(*, session: Session, bodies: Sequence[str], at: datetime | None = Non
             nodes.append({"level": level, "idx": idx, "hash": h})
         frontier.append((level, idx, h))
         size += 1
-    for start in range(0, len(entries), CHUNK):
-        session.execute(insert(LedgerEntry), entries[start : start + CHUNK])
-    for start in range(0, len(nodes), CHUNK):
-        session.execute(insert(LedgerNode), nodes[start : start + CHUNK])
+    _insert(session, LedgerEntry, ("idx", "leaf_hash", "body", "created_at"), entries)
+    _insert(session, LedgerNode, ("level", "idx", "hash"), nodes)
     state.size = size
     state.root = merkle.fold([h for _, _, h in frontier])
     state.updated_at = when
