@@ -141,6 +141,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         # Classification after every ingest is tested where it matters (tests/classify, the worker
         # and browser tests); elsewhere it would only add a job to every ingest.
         classify_on_ingest=False,
+        quality_on_ingest=False,
     )
 
 
@@ -263,6 +264,7 @@ def subprocess_env(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "SHULIU_DATABASE_URL")}
     env["PYTHONPYCACHEPREFIX"] = str(ROOT / ".pytest_cache" / "pycache")
     env.setdefault("SHULIU_CLASSIFY_ON_INGEST", "false")
+    env.setdefault("SHULIU_QUALITY_ON_INGEST", "false")
     return {**env, **extra}
 
 

@@ -58,6 +58,7 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Shanghai"  # how pages show times (stored in UTC)
     classify_on_ingest: bool = True  # classify every new version (a job after the ingest)
     classify_template: str = "gb-t-43697-2024"  # the grading template of resources not graded yet
+    quality_on_ingest: bool = True  # profile and check every new version (a job after the ingest)
     # The ledger's checkpoints: the log's name (C2SP origin line, also the signing key's name) and how
     # often a new checkpoint is signed when the log has grown (seconds; 0 = only on demand).
     ledger_origin: str = "shuliu.local/ledger"

@@ -81,6 +81,11 @@ class Platform:
         self.store.sweep_tmp()
         with self.db.session() as session:
             ledger.publish_if_due(settings=self.settings, session=session)
+        from shuliu.quality import service as quality
+
+        with self.db.session() as session:
+            if quality.enqueue_due(session=session):
+                self.notify_jobs()
 
     def engine(self) -> DataEngine:
         """A fresh data engine (DuckDB connection) with this installation's limits."""
@@ -115,4 +120,5 @@ class Platform:
 def _register_handlers() -> None:
     """Import the modules whose job handlers register themselves."""
     import shuliu.catalog.ingest
-    import shuliu.classify.service  # noqa: F401
+    import shuliu.classify.service
+    import shuliu.quality.service  # noqa: F401

@@ -66,17 +66,21 @@ def create_app(platform: Platform | None = None, settings: Settings | None = Non
 
     from shuliu.api.classify import router as classify_router
     from shuliu.api.ledger import router as ledger_router
+    from shuliu.api.quality import router as quality_router
     from shuliu.api.v1 import router as api_router
     from shuliu.web.classify_routes import router as classify_web_router
     from shuliu.web.ledger_routes import router as ledger_web_router
+    from shuliu.web.quality_routes import router as quality_web_router
     from shuliu.web.routes import STATIC_DIR, language_of, render_error
     from shuliu.web.routes import router as web_router
 
     app.include_router(api_router)
     app.include_router(classify_router)
     app.include_router(ledger_router)
+    app.include_router(quality_router)
     app.include_router(classify_web_router)
     app.include_router(ledger_web_router)
+    app.include_router(quality_web_router)
     app.include_router(web_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

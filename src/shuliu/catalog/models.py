@@ -53,6 +53,8 @@ class Resource(Base):
     security_level: Mapped[str | None] = mapped_column(String(64), index=True)
     security_rank: Mapped[int | None] = mapped_column(Integer)
     security_template: Mapped[str | None] = mapped_column(String(64))
+    # 质量 score (0–100) of the current version's latest check; None until one ran.
+    quality_score: Mapped[float | None] = mapped_column(Float, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

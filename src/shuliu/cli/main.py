@@ -31,6 +31,8 @@ from shuliu.cli.common import (
 )
 from shuliu.cli.common import fail as _fail
 from shuliu.cli.ledger import audit_app, ledger_app
+from shuliu.cli.quality import profile as _profile
+from shuliu.cli.quality import quality_app
 from shuliu.errors import ValidationFailed
 
 app = typer.Typer(
@@ -52,6 +54,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(jobs_app, name="jobs")
 app.add_typer(ledger_app, name="ledger")
 app.add_typer(audit_app, name="audit")
+app.add_typer(quality_app, name="quality")
+app.command("profile")(handle_errors(_profile))
 
 
 def parse_types(values: list[str]) -> dict[str, str]:

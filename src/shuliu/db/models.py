@@ -16,10 +16,12 @@ from shuliu.classify.models import ClassificationRun, ClassificationTemplate, Co
 from shuliu.db.base import Base
 from shuliu.jobs.models import Job
 from shuliu.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerKey, LedgerNode, LedgerState
+from shuliu.quality.models import AuthoritativeSource, QualityProfile, QualityRuleSet, QualityRun
 
 __all__ = [
     "ApiToken",
     "AuditEvent",
+    "AuthoritativeSource",
     "Base",
     "ClassificationRun",
     "ClassificationTemplate",
@@ -33,6 +35,9 @@ __all__ = [
     "LedgerNode",
     "LedgerState",
     "Organization",
+    "QualityProfile",
+    "QualityRuleSet",
+    "QualityRun",
     "Resource",
     "ResourceColumn",
     "ResourceHistory",

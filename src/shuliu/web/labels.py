@@ -82,7 +82,29 @@ PROBLEMS = {
     "method-not-allowed": N_("Method not allowed"),
     "error": N_("Error"),
 }
-JOB_KINDS = {"ingest": N_("Ingest"), "retype": N_("Type correction"), "classify": N_("Classification")}
+JOB_KINDS = {
+    "ingest": N_("Ingest"),
+    "retype": N_("Type correction"),
+    "classify": N_("Classification"),
+    "profile": N_("Profile"),
+    "quality_check": N_("Quality check"),
+    "clean": N_("Cleaning"),
+}
+CHECK_NAMES = {
+    "not_null": N_("Not empty"),
+    "unique": N_("Unique"),
+    "pattern": N_("Pattern"),
+    "type": N_("Type"),
+    "range": N_("Range"),
+    "length": N_("Length"),
+    "enum": N_("Enumeration"),
+    "reference": N_("Reference"),
+    "id_birth": N_("Birth date matches the ID"),
+    "id_gender": N_("Gender matches the ID"),
+    "compare": N_("Comparison"),
+    "freshness": N_("Freshness"),
+    "accessible": N_("Accessible"),
+}
 LABEL_STATUSES = {
     "proposed": N_("Proposed"),
     "confirmed": N_("Confirmed"),
@@ -112,6 +134,19 @@ def level_class(level: str | None, levels: list[str] | tuple[str, ...] | None) -
     rank = list(levels).index(level)
     scaled = round(rank * (len(LEVEL_CLASSES) - 1) / max(1, len(levels) - 1))
     return LEVEL_CLASSES[scaled]
+
+
+def score_class(score: float | None) -> str:
+    """A badge colour for a quality score (0–100)."""
+    if score is None:
+        return "text-bg-light"
+    if score >= 90:
+        return "text-bg-success"
+    if score >= 75:
+        return "text-bg-info"
+    if score >= 60:
+        return "text-bg-warning"
+    return "text-bg-danger"
 
 
 def rule_text(rule: dict[str, Any]) -> str:
@@ -175,6 +210,8 @@ GLOBALS = {
     "label_status": _lookup(LABEL_STATUSES),
     "outcome_name": _lookup(OUTCOMES),
     "level_class": level_class,
+    "score_class": score_class,
+    "check_name": _lookup(CHECK_NAMES),
     "type_name": type_name,
     "rule_text": rule_text,
 }

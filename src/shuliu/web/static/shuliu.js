@@ -19,3 +19,21 @@ document.addEventListener("DOMContentLoaded", () => {
   const button = document.querySelector(`[data-bs-target="${CSS.escape(location.hash)}"]`);
   if (button) window.bootstrap.Tab.getOrCreateInstance(button).show();
 });
+
+// Charts (ECharts) declared in markup: <div data-chart='{"…option…"}'>. Charts in a hidden tab
+// are drawn when the tab is shown (ECharts cannot size a hidden element).
+function slCharts(root) {
+  if (!window.echarts) return;
+  (root || document).querySelectorAll("[data-chart]").forEach((el) => {
+    if (el.offsetWidth === 0) return;
+    const chart = window.echarts.getInstanceByDom(el) || window.echarts.init(el);
+    chart.setOption(JSON.parse(el.dataset.chart), true);
+    chart.resize();
+  });
+}
+document.addEventListener("htmx:afterSettle", (ev) => slCharts(ev.target));
+document.addEventListener("shown.bs.tab", (ev) => {
+  const pane = document.querySelector(ev.target.dataset.bsTarget);
+  if (pane) slCharts(pane);
+});
+document.addEventListener("DOMContentLoaded", () => slCharts(document));
