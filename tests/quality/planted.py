@@ -68,7 +68,7 @@ def people(n: int = 5000, seed: int = 3) -> pa.Table:
     edu = ["小学", "初中", "高中", "大专", "本科", "研究生"]
     rows: list[dict[str, object]] = []
     used: set[str] = set()
-    for i in range(n):
+    for _ in range(n):
         county = rng.choice(counties)
         birth = dtm.date(1940, 1, 1) + dtm.timedelta(days=rng.randrange(0, 30000))
         while True:

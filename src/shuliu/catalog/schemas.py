@@ -119,6 +119,7 @@ class ResourceOut(BaseModel):
     rows: int | None
     level: str | None = Field(None, description="分类分级: the resource's level under its template")
     level_template: str | None = None
+    quality_score: float | None = Field(None, description="质量: the score (0–100) of the latest check")
     current_version: str | None
     columns: list[ColumnOut]
     revision: int
@@ -155,6 +156,7 @@ class ResourceOut(BaseModel):
             rows=r.row_count,
             level=r.security_level,
             level_template=r.security_template,
+            quality_score=r.quality_score,
             current_version=f"v{current_number}" if current_number else None,
             columns=[
                 ColumnOut(position=c.position, name=c.name, data_type=c.data_type, description=c.description)
@@ -200,6 +202,7 @@ class SearchHit(BaseModel):
     tags: list[str]
     rows: int | None
     level: str | None = None
+    quality_score: float | None = None
     score: float
     updated_at: datetime
 

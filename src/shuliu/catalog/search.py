@@ -42,7 +42,7 @@ FIELD_WEIGHTS = {
 MAX_QUERY = 200
 MAX_TERMS = 64
 FACETS = ("provider", "category", "share_type", "open_type", "format", "update_cycle", "tags", "level", "types")
-SORTS = ("relevance", "name", "updated", "published", "rows", "level")
+SORTS = ("relevance", "name", "updated", "published", "rows", "level", "quality")
 
 
 def warm_up() -> None:
@@ -202,6 +202,7 @@ def search(
         "published": [Resource.published_on.desc().nulls_last(), Resource.id],
         "rows": [Resource.row_count.desc().nulls_last(), Resource.id],
         "level": [Resource.security_rank.desc().nulls_last(), Resource.id],
+        "quality": [Resource.quality_score.desc().nulls_last(), Resource.id],
     }[sort]
     rows = session.execute(stmt.order_by(*order).limit(per_page).offset((page - 1) * per_page)).all()
     hits = [
@@ -219,6 +220,7 @@ def search(
             tags=[t.tag for t in r.tags],
             rows=r.row_count,
             level=r.security_level,
+            quality_score=r.quality_score,
             score=round(float(score), 3),
             updated_at=r.updated_at,
         )

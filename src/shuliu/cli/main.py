@@ -376,7 +376,7 @@ def search(
     sensitive: Annotated[
         list[str] | None, typer.Option("--type", help="A sensitive type the resource holds, e.g. cn_resident_id.")
     ] = None,
-    sort: Annotated[str, typer.Option(help="relevance, name, updated, published, rows, level.")] = "relevance",
+    sort: Annotated[str, typer.Option(help="relevance, name, updated, published, rows, level, quality.")] = "relevance",
     page: Annotated[int, typer.Option()] = 1,
     per_page: Annotated[int, typer.Option()] = 20,
     user: Annotated[str | None, typer.Option("--as", help="Search as this user (default: the operator).")] = None,

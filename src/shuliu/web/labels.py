@@ -24,6 +24,7 @@ SORTS = {
     "published": N_("Publication date"),
     "rows": N_("Most rows"),
     "level": N_("Highest level"),
+    "quality": N_("Best quality"),
 }
 FACETS = {
     "provider": N_("Provider"),

@@ -80,9 +80,10 @@ def profile_fragment(
 
 
 @router.post("/resources/{resource_id}/profile", response_class=HTMLResponse)
-def profile_run(request: Request, resource_id: str) -> HTMLResponse:
+async def profile_run(request: Request, resource_id: str) -> HTMLResponse:
     platform = get_platform(request)
-    with caller(request) as c:
+    form = await request.form()
+    with caller(request, str(form.get("csrf_token", ""))) as c:
         job = quality.submit_profile(
             platform=platform, session=c.session, actor=c.require(), resource_id=resource_id, check=True
         )
@@ -142,9 +143,9 @@ def quality_fragment(request: Request, resource_id: str, job: str | None = None)
         return render(request, "_quality.html", **_quality_context(c, resource_id, pending_job=pending))
 
 
-def _run_check(request: Request, resource_id: str) -> str:
+def _run_check(request: Request, resource_id: str, token: str) -> str:
     platform = get_platform(request)
-    with caller(request) as c:
+    with caller(request, token) as c:
         job = quality.submit_check(platform=platform, session=c.session, actor=c.require(), resource_id=resource_id)
         job_id = job.id
     platform.notify_jobs()
@@ -195,7 +196,7 @@ async def _form_action(request: Request, resource_id: str, action: Any) -> HTMLR
         with caller(request, read_only=True) as c:
             ctx = _quality_context(c, resource_id, error=exc.localized(language_of(request)))
             return render(request, "_quality.html", status=exc.status, **ctx)
-    job_id = _run_check(request, resource_id)
+    job_id = _run_check(request, resource_id, str(form.get("csrf_token", "")))
     with caller(request, read_only=True) as c:
         return render(request, "_quality.html", **_quality_context(c, resource_id, pending_job=job_id))
 
