@@ -22,6 +22,11 @@ class CheckIn(BaseModel):
     )
 
 
+class CleanIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipe: str = Field(..., max_length=1_000_000, description="the cleaning recipe, in the documented YAML format")
+
+
 class RulesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     yaml: str = Field(..., max_length=1_000_000, description="the rule set, in the documented YAML format")
@@ -132,3 +137,15 @@ def failing(request: Request, resource_id: str, rule_id: str, limit: int = 20) -
         return quality.failing_rows(
             platform=platform, session=c.session, actor=c.user, resource_id=resource_id, rule_id=rule_id, limit=limit
         )
+
+
+@router.post("/resources/{resource_id}/clean", status_code=202, summary="Clean the current version into a new one")
+def clean(request: Request, resource_id: str, body: CleanIn) -> JobOut:
+    platform = get_platform(request)
+    with caller(request) as c:
+        job = quality.submit_clean(
+            platform=platform, session=c.session, actor=c.require(), resource_id=resource_id, recipe=body.recipe
+        )
+        out = JobOut.of(job)
+    platform.notify_jobs()
+    return out

@@ -220,3 +220,32 @@ def failing(
         out.print(table)
 
     emit(result, as_json, human)
+
+
+@quality_app.command("clean")
+@handle_errors
+def clean_cmd(
+    target: Annotated[str, typer.Argument(help="A resource id (or 资源代码).")],
+    recipe: Annotated[Path, typer.Option("--recipe", help="A YAML cleaning recipe.")],
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Clean the current version by a recipe into a new version (the old one stays)."""
+    from shuliu.quality import service as quality
+
+    plat = platform()
+    text = _read(recipe, "recipe") or ""
+    with plat.db.session() as s:
+        job_id = quality.submit_clean(
+            platform=plat, session=s, actor=local_actor(s, user), resource_id=target, recipe=text
+        ).id
+    result = _job(plat, job_id, as_json)
+    for follow in result.get("followups") or []:
+        run_job(plat, follow["job_id"], quiet=True)
+
+    def human() -> None:
+        out.print(f"[bold]{result['version']}[/] from {result['from']}: {result['rows']:,} rows")
+        for st in result["steps"]:
+            out.print(f"  {st['step']:<40} {st['changed']:,} changed")
+
+    emit(result, as_json, human)

@@ -85,6 +85,14 @@ class DataEngine:
         """The Ibis table over a version's Parquet files."""
         return self.backend.read_parquet([str(f) for f in files], table_name=self.unique_name("v"))
 
+    def table_in_order(self, files: Sequence[Path], *, file_col: str, row_col: str) -> ibis.Table:
+        """The table with two more columns giving each row's place in the stored files (file name,
+        row number in it): the order "first" means when deduplicating."""
+        t = self.backend.read_parquet(
+            [str(f) for f in files], table_name=self.unique_name("v"), filename=file_col, file_row_number=True
+        )
+        return t.rename({row_col: "file_row_number"})
+
     def schema(self, table: ibis.Table) -> list[ColumnInfo]:
         return [ColumnInfo(name, type_name(dtype)) for name, dtype in table.schema().items()]
 

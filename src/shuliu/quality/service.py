@@ -521,3 +521,101 @@ def enqueue_due(*, session: Session, now: datetime | None = None) -> list[str]:
             )
             queued.append(job.id)
     return queued
+
+
+# -- cleaning ----------------------------------------------------------------------------------------------
+def submit_clean(*, platform: Platform, session: Session, actor: User, resource_id: str, recipe: str) -> Any:
+    """Queue a cleaning of the current version by a recipe (checked here, before the job)."""
+    from shuliu.quality import clean
+
+    resource = catalog.get_resource(session=session, actor=actor, resource_id=resource_id)
+    if not catalog.can_edit(actor, resource):
+        raise PermissionDenied("only the providing organization or an administrator cleans this resource")
+    version = catalog.get_version(session=session, resource=resource)
+    steps = clean.parse(recipe)
+    have = {c["name"] for c in version.schema}
+    for i, step in enumerate(steps, 1):
+        for c in step.columns:
+            if c != "*" and c not in have:
+                raise ValidationFailed("step {i}: the resource has no 信息项 {column}", i=i, column=c, field="recipe")
+    return jobs.enqueue(
+        session=session,
+        kind="clean",
+        actor_id=actor.id,
+        params={"resource_id": resource.id, "version_id": version.id, "recipe": recipe},
+    )
+
+
+@jobs.handler("clean")
+def run_clean(ctx: jobs.JobContext) -> dict[str, Any]:
+    """Clean a version into a new one (lineage: the old version is its parent and stays)."""
+    from shuliu.catalog.ingest import _referenced
+    from shuliu.engine.ingest.finish import PART
+    from shuliu.quality import clean
+
+    platform, p = ctx.platform, ctx.params
+    started = time.monotonic()
+    steps = clean.parse(p["recipe"])
+    with platform.db.session() as s:
+        parent = _version(s, p["version_id"])
+        files = platform.store.files(parent.content_hash)
+        label, parent_id = f"v{parent.number}", parent.id
+        base = {
+            "source_name": parent.source_name,
+            "source_format": parent.source_format,
+            "source_sha256": parent.source_sha256,
+        }
+    stored = None
+    try:
+        with platform.store.staging() as staging, platform.engine() as engine:
+            source = engine.table_in_order(files, file_col=clean.ROW_FILE, row_col=clean.ROW)
+            cleaned, counts = clean.apply(source, steps)
+            ctx.progress(0.2, "count", force=True)
+            changed = {int(r["step"]): int(r["changed"] or 0) for r in counts.to_pyarrow().to_pylist()}
+            ctx.progress(0.5, "write", force=True)
+            out_expr = cleaned.order_by([cleaned[clean.ROW_FILE], cleaned[clean.ROW]]).drop(clean.ROW_FILE, clean.ROW)
+            engine.to_parquet(out_expr, staging / PART)
+            table = engine.table([staging / PART])
+            rows, columns = engine.count(table), engine.schema(table)
+            stored = platform.store.publish(staging)
+        report = [{"step": st.describe(), "changed": changed.get(i, 0)} for i, st in enumerate(steps, 1)]
+        with platform.db.session() as s:
+            actor = s.get(User, ctx.actor_id) if ctx.actor_id else None
+            resource = catalog.get_resource(session=s, actor=actor, resource_id=p["resource_id"])
+            if resource.current_version_id != parent_id:
+                raise ValidationFailed("a newer version arrived meanwhile; clean that one instead", field="recipe")
+            new = catalog.add_version(
+                session=s,
+                actor=actor,
+                resource=resource,
+                action="cleaned",
+                new=catalog.NewVersion(
+                    content_hash=stored.content_hash,
+                    size_bytes=stored.size_bytes,
+                    rows=rows,
+                    columns=columns,
+                    options={"recipe": p["recipe"]},
+                    report={"cleaned_from": label, "steps": report},
+                    duration_s=round(time.monotonic() - started, 3),
+                    note="清洗: " + ", ".join(st.describe() for st in steps),
+                    parent_version_id=parent_id,
+                    **base,
+                ),
+            )
+            result = {
+                "resource_id": resource.id,
+                "version": f"v{new.number}",
+                "from": label,
+                "rows": rows,
+                "columns": [c.to_dict() for c in columns],
+                "steps": report,
+            }
+            result["followups"] = hooks.new_version(
+                platform=platform, session=s, actor_id=ctx.actor_id, resource_id=resource.id, version_id=new.id
+            )
+            jobs.complete_in(session=s, job_id=ctx.job_id, result=result)
+            return result
+    except BaseException:
+        if stored is not None and not _referenced(platform, stored.content_hash):
+            platform.store.discard(stored.content_hash)
+        raise

@@ -42,6 +42,7 @@ ACTIONS = {
     "updated": N_("Metadata changed"),
     "new_version": N_("New version"),
     "retyped": N_("Column types corrected"),
+    "cleaned": N_("Cleaned"),
 }
 FIELDS = {
     "name": N_("Resource name"),

@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from shuliu.api.deps import caller, get_platform
 from shuliu.catalog import service as catalog
@@ -253,3 +253,29 @@ def failing(request: Request, resource_id: str, rule_id: str) -> HTMLResponse:
             platform=platform, session=c.session, actor=c.user, resource_id=resource_id, rule_id=rule_id
         )
         return render(request, "_failing.html", data=data)
+
+
+@router.post("/resources/{resource_id}/clean")
+async def clean(request: Request, resource_id: str) -> Response:
+    form = await request.form()
+    platform = get_platform(request)
+    try:
+        with caller(request, str(form.get("csrf_token", ""))) as c:
+            job = quality.submit_clean(
+                platform=platform,
+                session=c.session,
+                actor=c.require(),
+                resource_id=resource_id,
+                recipe=str(form.get("recipe", "")),
+            )
+            job_id = job.id
+    except ShuliuError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        with caller(request, read_only=True) as c:
+            ctx = _quality_context(c, resource_id, error=exc.localized(language_of(request)))
+            return render(request, "_quality.html", status=exc.status, **ctx)
+    platform.notify_jobs()
+    if request.headers.get("hx-request") == "true":
+        return Response(status_code=204, headers={"HX-Redirect": f"/jobs/{job_id}"})
+    return RedirectResponse(f"/jobs/{job_id}", status_code=303)
