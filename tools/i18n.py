@@ -38,6 +38,7 @@ KEYWORDS = {
     "ngettext": (1, 2),
     "N_": None,
     "notice": None,
+    "_bad": None,  # quality/rules.py and clean.py: ValidationFailed with field="rules" | "recipe"
     **dict.fromkeys(ERROR_CLASSES, None),
 }
 

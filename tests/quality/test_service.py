@@ -143,10 +143,14 @@ def test_failing_rows_mask_sensitive_columns(platform: Platform, users: dict[str
         prof = quality.get_profile(session=s, actor=s.get(User, users["provider"]), resource_id=rid)
     ident = next(c for c in prof["columns"] if c["name"] == "身份证号")
     assert ident["sensitive_type"] == "cn_resident_id" and "*" in ident["min"]
-    # suggestions use the labels: the ID's check digit, birth date and gender against it
+    # suggestions use the labels, and leave out what the rules already check (id-valid is the
+    # resident-ID check the label suggests)
     found = do(platform, quality.suggestions, resource_id=rid)
     kinds = {(f["rule"]["check"], f["rule"].get("column")) for f in found}
-    assert ("type", "身份证号") in kinds
+    assert ("type", "身份证号") not in kinds and ("not_null", "身份证号") in kinds
+    do(platform, quality.save_rules, resource_id=rid, text="rules: [{check: accessible}]")
+    found = do(platform, quality.suggestions, resource_id=rid)
+    assert ("type", "身份证号") in {(f["rule"]["check"], f["rule"].get("column")) for f in found}
 
 
 def test_a_new_version_is_profiled_and_checked_and_compared(

@@ -570,13 +570,23 @@ def scores(results: list[dict[str, Any]]) -> tuple[float, dict[str, float]]:
 def baseline(columns: list[str]) -> RuleSet:
     """The rules a resource is checked with before anyone writes its own: its files are readable,
     it is as fresh as its 更新周期 says, and every 信息项 is filled in (数据元素完整性)."""
-    rules = [
-        Rule(id="accessible", check="accessible", dimension="可访问性", params={}),
-        Rule(id="freshness", check="freshness", dimension="时效性", params={}),
+    items: list[dict[str, Any]] = [
+        {"id": "accessible", "check": "accessible"},
+        {"id": "freshness", "check": "freshness"},
     ]
-    for i, name in enumerate(columns):
-        rules.append(Rule(id=f"not-null-{i + 1}", check="not_null", dimension="完整性", params={"column": name}))
-    return RuleSet(rules)
+    items += [{"check": "not_null", "column": name} for name in columns]
+    return parse_items(items)
+
+
+def parse_items(items: list[dict[str, Any]]) -> RuleSet:
+    """Rules from already-loaded items (ids made unique as `parse` does)."""
+    return parse(yaml.safe_dump({"format": FORMAT, "rules": items}, allow_unicode=True))
+
+
+def same_rule(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two rules check the same thing (whatever their ids, names and weights)."""
+    ignore = ("id", "name", "weight", "dimension")
+    return {k: v for k, v in a.items() if k not in ignore} == {k: v for k, v in b.items() if k not in ignore}
 
 
 def suggest(profile: dict[str, Any], labels: dict[str, str] | None = None) -> list[dict[str, Any]]:

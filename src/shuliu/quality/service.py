@@ -262,10 +262,10 @@ def suggestions(*, session: Session, actor: User | None, resource_id: str) -> li
     row = session.get(QualityProfile, ver.id)
     if row is None:
         return []
-    current, revision = ruleset(session=session, resource=resource)
-    have = {r.id for r in current.rules} if revision else set()
+    current, _ = ruleset(session=session, resource=resource)
+    have = [r.to_dict() for r in current.rules]
     out = R.suggest(row.data, sensitive_columns(session, ver.id))
-    return [s for s in out if s["rule"]["id"] not in have]
+    return [s for s in out if not any(R.same_rule(s["rule"], h) for h in have)]
 
 
 # -- checks ------------------------------------------------------------------------------------------------

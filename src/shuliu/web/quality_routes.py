@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -92,7 +94,7 @@ async def profile_run(request: Request, resource_id: str) -> HTMLResponse:
     return render(request, "_pending.html", url=f"/resources/{resource_id}/profile", job_id=job_id, target="profile")
 
 
-def _quality_context(c: Any, resource_id: str, **extra: Any) -> dict[str, Any]:
+def _quality_context(request: Request, c: Any, resource_id: str, **extra: Any) -> dict[str, Any]:
     resource = catalog.get_resource(session=c.session, actor=c.user, resource_id=resource_id)
     runs = quality.history(session=c.session, actor=c.user, resource_id=resource_id)
     latest = runs[0] if runs else None
@@ -100,11 +102,17 @@ def _quality_context(c: Any, resource_id: str, **extra: Any) -> dict[str, Any]:
     results = {r["id"]: r for r in (latest["rules"] if latest else [])}
     dims = latest["dimensions"] if latest else {}
     trend = list(reversed(runs[:50]))
+    zone = ZoneInfo(get_platform(request).settings.timezone)
     trend_chart = json.dumps(
         {
             "grid": {"left": 8, "right": 16, "top": 24, "bottom": 8, "containLabel": True},
             "tooltip": {"trigger": "axis"},
-            "xAxis": {"type": "category", "data": [f"{r['at'][5:16].replace('T', ' ')} {r['version']}" for r in trend]},
+            "xAxis": {
+                "type": "category",
+                "data": [
+                    f"{datetime.fromisoformat(r['at']).astimezone(zone):%m-%d %H:%M} {r['version']}" for r in trend
+                ],
+            },
             "yAxis": {"type": "value", "min": 0, "max": 100},
             "series": [{"type": "line", "data": [r["score"] for r in trend], "name": "score", "smooth": False}],
             "animation": False,
@@ -114,6 +122,7 @@ def _quality_context(c: Any, resource_id: str, **extra: Any) -> dict[str, Any]:
     return {
         "resource": resource,
         "latest": latest,
+        "latest_at": datetime.fromisoformat(latest["at"]) if latest else None,
         "runs": runs,
         "rules": rules,
         "results": results,
@@ -140,7 +149,7 @@ def quality_fragment(request: Request, resource_id: str, job: str | None = None)
             j = jobs.get(session=c.session, job_id=job)
             if j.status in ("queued", "running"):
                 pending = job
-        return render(request, "_quality.html", **_quality_context(c, resource_id, pending_job=pending))
+        return render(request, "_quality.html", **_quality_context(request, c, resource_id, pending_job=pending))
 
 
 def _run_check(request: Request, resource_id: str, token: str) -> str:
@@ -194,11 +203,11 @@ async def _form_action(request: Request, resource_id: str, action: Any) -> HTMLR
         if exc.status in (401, 403, 404):
             raise
         with caller(request, read_only=True) as c:
-            ctx = _quality_context(c, resource_id, error=exc.localized(language_of(request)))
+            ctx = _quality_context(request, c, resource_id, error=exc.localized(language_of(request)))
             return render(request, "_quality.html", status=exc.status, **ctx)
     job_id = _run_check(request, resource_id, str(form.get("csrf_token", "")))
     with caller(request, read_only=True) as c:
-        return render(request, "_quality.html", **_quality_context(c, resource_id, pending_job=job_id))
+        return render(request, "_quality.html", **_quality_context(request, c, resource_id, pending_job=job_id))
 
 
 @router.post("/resources/{resource_id}/quality/rules", response_class=HTMLResponse)
@@ -273,7 +282,7 @@ async def clean(request: Request, resource_id: str) -> Response:
         if exc.status in (401, 403, 404):
             raise
         with caller(request, read_only=True) as c:
-            ctx = _quality_context(c, resource_id, error=exc.localized(language_of(request)))
+            ctx = _quality_context(request, c, resource_id, error=exc.localized(language_of(request)))
             return render(request, "_quality.html", status=exc.status, **ctx)
     platform.notify_jobs()
     if request.headers.get("hx-request") == "true":
