@@ -18,6 +18,7 @@ BENCHMARKS = {
     "ingest": "bench.ingest",
     "classify": "bench.classify",
     "ledger": "bench.ledger",
+    "quality": "bench.quality",
 }
 
 
