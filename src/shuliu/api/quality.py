@@ -149,3 +149,54 @@ def clean(request: Request, resource_id: str, body: CleanIn) -> JobOut:
         out = JobOut.of(job)
     platform.notify_jobs()
     return out
+
+
+class VerificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    yaml: str | None = Field(None, max_length=1_000_000, description="the verification, in the documented YAML format")
+    spec: dict[str, Any] | None = Field(None, description="or the same as a JSON object")
+
+
+class AuthorityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    resource_id: str = Field(..., max_length=100)
+    reason: str = Field("", max_length=2000)
+
+
+@router.get("/quality/verifications", summary="Multi-source verifications (多源核验) the caller may see")
+def list_verifications(request: Request) -> list[dict[str, Any]]:
+    with caller(request) as c:
+        return quality.list_verifications(session=c.session, actor=c.user)
+
+
+@router.post("/quality/verifications", status_code=201, summary="Create (or replace by name) a verification")
+def create_verification(request: Request, body: VerificationIn) -> dict[str, Any]:
+    spec = body.spec if body.spec is not None else (body.yaml or "")
+    with caller(request) as c:
+        return quality.save_verification(session=c.session, actor=c.require(), spec=spec)
+
+
+@router.get("/quality/verifications/{ref}", summary="A verification, its latest result and authorities")
+def get_verification(request: Request, ref: str) -> dict[str, Any]:
+    with caller(request) as c:
+        return quality.verification_view(session=c.session, actor=c.user, ref=ref)
+
+
+@router.post("/quality/verifications/{ref}/run", status_code=202, summary="Run a verification (a job)")
+def run_verification(request: Request, ref: str) -> JobOut:
+    platform = get_platform(request)
+    with caller(request) as c:
+        quality.verification_view(session=c.session, actor=c.user, ref=ref)
+        out = JobOut.of(quality.submit_verification(session=c.session, actor=c.require(), ref=ref))
+    platform.notify_jobs()
+    return out
+
+
+@router.put(
+    "/quality/verifications/{ref}/authorities/{field}", summary="The authoritative source of a field (一数一源)"
+)
+def put_authority(request: Request, ref: str, field: str, body: AuthorityIn) -> dict[str, Any]:
+    with caller(request) as c:
+        return quality.set_authority(
+            session=c.session, actor=c.require(), ref=ref, field=field, resource_id=body.resource_id, reason=body.reason
+        )

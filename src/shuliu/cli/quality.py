@@ -249,3 +249,69 @@ def clean_cmd(
             out.print(f"  {st['step']:<40} {st['changed']:,} changed")
 
     emit(result, as_json, human)
+
+
+@quality_app.command("verify")
+@handle_errors
+def verify_cmd(
+    target: Annotated[str, typer.Argument(help="A verification file (YAML), or the name or id of a saved one.")],
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Multi-source verification (多源核验): where several resources' copies of a field agree and conflict."""
+    from shuliu.quality import service as quality
+
+    plat = platform()
+    path = Path(target).expanduser()
+    with plat.db.session() as s:
+        actor = local_actor(s, user)
+        ref = target
+        if path.is_file():
+            ref = quality.save_verification(session=s, actor=actor, spec=_read(path, "verification") or "")["id"]
+        job_id = quality.submit_verification(session=s, actor=actor, ref=ref).id
+    result = _job(plat, job_id, as_json)
+    with plat.db.session() as s:
+        view = quality.verification_view(session=s, actor=local_actor(s, user), ref=result["verification_id"])
+    result = {**result, "name": view["name"], "authorities": view["authorities"]}
+
+    def human() -> None:
+        out.print(
+            f"[bold]{view['name']}[/]: {result['entities']:,} entities, {result['shared']:,} in two sources or more"
+        )
+        for src in result["sources"]:
+            out.print(f"  {src['name']} ({src['version']}): {src['entities']:,} entities")
+        table = Table("field", "compared", "agree", "conflicts", "agreement", "authority", box=None, pad_edge=False)
+        for f in result["fields"]:
+            auth = result["authorities"].get(f["field"])
+            table.add_row(
+                f["field"],
+                f"{f['compared']:,}",
+                f"{f['agreements']:,}",
+                f"{f['conflicts']:,}",
+                "" if f["agreement"] is None else f"{f['agreement']:.2%}",
+                auth["resource_id"] if auth else "",
+            )
+        out.print(table)
+
+    emit(result, as_json, human)
+
+
+@quality_app.command("authority")
+@handle_errors
+def authority_cmd(
+    verification: Annotated[str, typer.Argument(help="The verification's name or id.")],
+    field: Annotated[str, typer.Argument(help="The field.")],
+    resource: Annotated[str, typer.Argument(help="The authoritative resource (一数一源).")],
+    reason: Annotated[str, typer.Option(help="Why this source.")] = "",
+    user: UserOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record which source is authoritative for a field (一数一源); the decision goes to the ledger."""
+    from shuliu.quality import service as quality
+
+    plat = platform()
+    with plat.db.session() as s:
+        view = quality.set_authority(
+            session=s, actor=local_actor(s, user), ref=verification, field=field, resource_id=resource, reason=reason
+        )
+    emit(view, as_json, lambda: out.print(f"{field}: {view['authorities'][field]['resource_id']}"))

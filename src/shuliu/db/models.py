@@ -16,7 +16,7 @@ from shuliu.classify.models import ClassificationRun, ClassificationTemplate, Co
 from shuliu.db.base import Base
 from shuliu.jobs.models import Job
 from shuliu.ledger.models import LedgerCheckpoint, LedgerEntry, LedgerKey, LedgerNode, LedgerState
-from shuliu.quality.models import AuthoritativeSource, QualityProfile, QualityRuleSet, QualityRun
+from shuliu.quality.models import AuthoritativeSource, QualityProfile, QualityRuleSet, QualityRun, Verification
 
 __all__ = [
     "ApiToken",
@@ -46,4 +46,5 @@ __all__ = [
     "ResourceTag",
     "SearchTerm",
     "User",
+    "Verification",
 ]

@@ -56,14 +56,30 @@ class QualityRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
+class Verification(Base):
+    """A multi-source verification (多源核验): resources that describe the same entities, the
+    fields compared across them, how records are matched; and its latest result."""
+
+    __tablename__ = "quality_verifications"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuthoritativeSource(Base):
-    """Which resource is the authority (一数一源) for a field that several resources hold."""
+    """Which resource is the authority (一数一源) for a field of a verification."""
 
     __tablename__ = "quality_authorities"
-    __table_args__ = (UniqueConstraint("group_name", "field"),)
+    __table_args__ = (UniqueConstraint("verification_id", "field"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    group_name: Mapped[str] = mapped_column(String(200))
+    verification_id: Mapped[str] = mapped_column(ForeignKey("quality_verifications.id", ondelete="CASCADE"))
     field: Mapped[str] = mapped_column(String(300))
     resource_id: Mapped[str] = mapped_column(ForeignKey("resources.id", ondelete="CASCADE"))
     column_name: Mapped[str] = mapped_column(String(300))

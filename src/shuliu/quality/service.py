@@ -619,3 +619,247 @@ def run_clean(ctx: jobs.JobContext) -> dict[str, Any]:
         if stored is not None and not _referenced(platform, stored.content_hash):
             platform.store.discard(stored.content_hash)
         raise
+
+
+# -- multi-source verification (多源核验) and the authoritative source (一数一源) -------------------------------
+def _verification(session: Session, ref: str) -> Any:
+    from shuliu.quality.models import Verification
+
+    row = session.get(Verification, ref) or session.scalar(select(Verification).where(Verification.name == ref))
+    if row is None:
+        raise NotFound("no verification {ref}", ref=ref)
+    return row
+
+
+def save_verification(*, session: Session, actor: User, spec: str | dict[str, Any]) -> dict[str, Any]:
+    """Create a verification, or replace the one of the same name (checked against the sources'
+    信息项 first; the actor must see every resource)."""
+    from shuliu.quality import verify as V
+    from shuliu.quality.models import Verification
+
+    parsed = V.parse(spec)
+    for i, src in enumerate(parsed.sources, 1):
+        resource = catalog.get_resource(session=session, actor=actor, resource_id=src.resource)
+        src.resource = resource.id
+        have = {c.name for c in resource.columns}
+        for name in [src.key, *src.columns.values()]:
+            if name is not None and name not in have:
+                raise ValidationFailed(
+                    "source {i} ({resource}) has no 信息项 {column}",
+                    i=i,
+                    resource=resource.name,
+                    column=name,
+                    field="verification",
+                )
+    if actor.role not in ("admin", "provider"):
+        raise PermissionDenied("providers and administrators set up verifications")
+    row = session.scalar(select(Verification).where(Verification.name == parsed.name))
+    if row is None:
+        row = Verification(id=new_id("vfy"), name=parsed.name, spec={}, created_by_id=actor.id)
+        session.add(row)
+    row.spec, row.updated_at, row.result = parsed.to_dict(), utcnow(), None
+    session.flush()
+    audit.act(
+        session=session,
+        actor=actor,
+        action="quality.verification_saved",
+        object_type="verification",
+        object_id=row.id,
+        detail={"name": row.name, "sources": [s.resource for s in parsed.sources]},
+    )
+    return verification_view(session=session, actor=actor, ref=row.id)
+
+
+def submit_verification(*, session: Session, actor: User, ref: str) -> Any:
+    row = _verification(session, ref)
+    return jobs.enqueue(session=session, kind="verify", actor_id=actor.id, params={"verification_id": row.id})
+
+
+@jobs.handler("verify")
+def run_verification(ctx: jobs.JobContext) -> dict[str, Any]:
+    """Compare the fields across the sources (their current versions) in the engine."""
+    from shuliu.quality import clean
+    from shuliu.quality import verify as V
+
+    platform = ctx.platform
+    started = time.perf_counter()
+    with platform.db.session() as s:
+        actor = s.get(User, ctx.actor_id) if ctx.actor_id else None
+        row = _verification(s, ctx.params["verification_id"])
+        spec = V.parse(row.spec)
+        files, labels, readable, names = [], [], [], []
+        for src in spec.sources:
+            resource = catalog.get_resource(session=s, actor=actor, resource_id=src.resource)
+            version = catalog.get_version(session=s, resource=resource)
+            files.append(platform.store.files(version.content_hash))
+            labels.append(sensitive_columns(s, version.id))
+            readable.append(catalog.can_read_rows(actor, resource))
+            names.append({"resource_id": resource.id, "name": resource.name, "version": f"v{version.number}"})
+    with platform.engine() as engine:
+        tables = [engine.table_in_order(f, file_col=clean.ROW_FILE, row_col=clean.ROW) for f in files]
+        V.check_columns(spec, tables)
+        ctx.progress(0.1, "match", force=True)
+        keys = V.fuzzy_keys(spec, tables, engine) if spec.by == "fuzzy" else None
+        ctx.progress(0.6, "compare", force=True)
+        stacked = V.keyed(spec, tables, keys)
+        wide, summary_t = V.compare(spec, stacked)
+        summary_row = summary_t.to_pyarrow().to_pylist()[0]
+        per_source = {int(r["src"]): r for r in V.counts_in(spec, stacked).to_pyarrow().to_pylist()}
+        examples = {j: V.conflicts(spec, wide, j).to_pyarrow().to_pylist() for j in range(len(spec.fields))}
+    n = len(spec.sources)
+    sources = [
+        {
+            **names[i],
+            "entities": int(per_source.get(i, {}).get("entities") or 0),
+            "rows": int(per_source.get(i, {}).get("rows") or 0),
+        }
+        for i in range(n)
+    ]
+    fields = []
+    for j, f in enumerate(spec.fields):
+        compared, conflicts_n = int(summary_row[f"f{j}_compared"] or 0), int(summary_row[f"f{j}_conflicts"] or 0)
+        pairs = []
+        for a in range(n):
+            for b in range(a + 1, n):
+                pc, pa = int(summary_row[f"f{j}_p{a}_{b}_compared"] or 0), int(summary_row[f"f{j}_p{a}_{b}_agree"] or 0)
+                pairs.append(
+                    {"a": a, "b": b, "compared": pc, "agree": pa, "agreement": round(pa / pc, 6) if pc else None}
+                )
+
+        def shown(i: int, value: Any, field_name: str = f) -> Any:
+            col = spec.sources[i].columns[field_name]
+            if value is None:
+                return None
+            if not readable[i]:
+                return "***"
+            return _mask(labels[i][col], value) if col in labels[i] else value
+
+        fields.append(
+            {
+                "field": f,
+                "compared": compared,
+                "agreements": compared - conflicts_n,
+                "conflicts": conflicts_n,
+                "agreement": round((compared - conflicts_n) / compared, 6) if compared else None,
+                "pairs": pairs,
+                "examples": [
+                    {
+                        "entity": _entity(e["entity"], spec, readable, labels),
+                        "values": [shown(i, e[f"f{j}_s{i}"]) for i in range(n)],
+                    }
+                    for e in examples[j]
+                ],
+            }
+        )
+    result = {
+        "verification_id": ctx.params["verification_id"],
+        "match": spec.by,
+        "entities": int(summary_row["entities"] or 0),
+        "shared": int(summary_row["shared"] or 0),
+        "duplicate_keys": int(summary_row["duplicate_keys"] or 0),
+        "sources": sources,
+        "fields": fields,
+        "seconds": round(time.perf_counter() - started, 3),
+    }
+    with platform.db.session() as s:
+        row = _verification(s, ctx.params["verification_id"])
+        row.result, row.checked_at = result, utcnow()
+        jobs.complete_in(session=s, job_id=ctx.job_id, result=result)
+    return result
+
+
+def _entity(entity: str, spec: Any, readable: list[bool], labels: list[dict[str, str]]) -> str:
+    """The entity as shown: a key masked when any source's key column is sensitive; a Splink
+    cluster id as is."""
+    if spec.by == "fuzzy":
+        return entity
+    sensitive = [labels[i][s.key] for i, s in enumerate(spec.sources) if s.key in labels[i]]
+    if sensitive or not all(readable):
+        return _mask(sensitive[0] if sensitive else "cn_resident_id", entity)
+    return entity
+
+
+def verification_view(*, session: Session, actor: User | None, ref: str) -> dict[str, Any]:
+    from shuliu.quality.models import AuthoritativeSource
+
+    row = _verification(session, ref)
+    for src in row.spec["sources"]:  # a verification is seen by who sees all of its sources
+        catalog.get_resource(session=session, actor=actor, resource_id=src["resource"])
+    authorities = {
+        a.field: {
+            "resource_id": a.resource_id,
+            "column": a.column_name,
+            "reason": a.reason,
+            "decided_at": a.decided_at.isoformat(),
+        }
+        for a in session.scalars(select(AuthoritativeSource).where(AuthoritativeSource.verification_id == row.id))
+    }
+    return {
+        "id": row.id,
+        "name": row.name,
+        "spec": row.spec,
+        "yaml": yaml_dump(row.spec),
+        "result": row.result,
+        "checked_at": row.checked_at.isoformat() if row.checked_at else None,
+        "authorities": authorities,
+    }
+
+
+def yaml_dump(doc: dict[str, Any]) -> str:
+    import yaml
+
+    return yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+def list_verifications(*, session: Session, actor: User | None) -> list[dict[str, Any]]:
+    from shuliu.errors import ShuliuError
+    from shuliu.quality.models import Verification
+
+    out = []
+    for row in session.scalars(select(Verification).order_by(Verification.updated_at.desc())):
+        try:
+            out.append(verification_view(session=session, actor=actor, ref=row.id))
+        except ShuliuError:  # a source the actor may not see
+            continue
+    return out
+
+
+def set_authority(
+    *, session: Session, actor: User, ref: str, field: str, resource_id: str, reason: str = ""
+) -> dict[str, Any]:
+    """Record which source is authoritative (一数一源) for a field; in the ledger."""
+    from shuliu.quality.models import AuthoritativeSource
+
+    row = _verification(session, ref)
+    if actor.role not in ("admin", "provider"):
+        raise PermissionDenied("providers and administrators decide the authoritative source")
+    if field not in row.spec["fields"]:
+        raise ValidationFailed("the verification compares no field {name}", name=field, field="field")
+    resource = catalog.get_resource(session=session, actor=actor, resource_id=resource_id)
+    source = next((s for s in row.spec["sources"] if s["resource"] == resource.id), None)
+    if source is None:
+        raise ValidationFailed(
+            "{resource} is not a source of this verification", resource=resource.name, field="resource_id"
+        )
+    if len(reason) > 2000:
+        raise ValidationFailed("the reason is at most 2,000 characters", field="reason")
+    found = session.scalar(
+        select(AuthoritativeSource).where(
+            AuthoritativeSource.verification_id == row.id, AuthoritativeSource.field == field
+        )
+    )
+    if found is None:
+        found = AuthoritativeSource(verification_id=row.id, field=field, resource_id=resource.id, column_name="")
+        session.add(found)
+    found.resource_id, found.column_name = resource.id, source["columns"].get(field, field)
+    found.reason, found.decided_by_id, found.decided_at = reason, actor.id, utcnow()
+    session.flush()
+    audit.act(
+        session=session,
+        actor=actor,
+        action="quality.authority_set",
+        object_type="verification",
+        object_id=row.id,
+        detail={"field": field, "resource_id": resource.id, "reason": reason},
+    )
+    return verification_view(session=session, actor=actor, ref=row.id)

@@ -288,3 +288,97 @@ async def clean(request: Request, resource_id: str) -> Response:
     if request.headers.get("hx-request") == "true":
         return Response(status_code=204, headers={"HX-Redirect": f"/jobs/{job_id}"})
     return RedirectResponse(f"/jobs/{job_id}", status_code=303)
+
+
+# -- multi-source verification (多源核验) ------------------------------------------------------------------
+VERIFY_EXAMPLE = """format: shuliu-verification/1
+name: 人口出生日期核验
+fields: [出生日期]
+match: {by: key}
+sources:
+  - {resource: RES_A, key: 身份证号, columns: {出生日期: 出生日期}}
+  - {resource: RES_B, key: 公民身份号码, columns: {出生日期: 出生日期}}
+"""
+
+
+@router.get("/quality/verifications", response_class=HTMLResponse)
+def verifications_page(request: Request) -> HTMLResponse:
+    with caller(request) as c:
+        c.require()
+        items = quality.list_verifications(session=c.session, actor=c.user)
+        return render(request, "verifications.html", items=items, example=VERIFY_EXAMPLE, error=None, text=None)
+
+
+@router.post("/quality/verifications")
+async def create_verification(request: Request) -> Response:
+    form = await request.form()
+    text = str(form.get("yaml", ""))
+    platform = get_platform(request)
+    try:
+        with caller(request, str(form.get("csrf_token", ""))) as c:
+            view = quality.save_verification(session=c.session, actor=c.require(), spec=text)
+            job_id = quality.submit_verification(session=c.session, actor=c.require(), ref=view["id"]).id
+    except ShuliuError as exc:
+        if exc.status in (401, 403):
+            raise
+        with caller(request, read_only=True) as c:
+            items = quality.list_verifications(session=c.session, actor=c.user)
+            return render(
+                request,
+                "verifications.html",
+                status=exc.status,
+                items=items,
+                example=VERIFY_EXAMPLE,
+                error=exc.localized(language_of(request)),
+                text=text,
+            )
+    platform.notify_jobs()
+    return RedirectResponse(f"/quality/verifications/{view['id']}?job={job_id}", status_code=303)
+
+
+@router.get("/quality/verifications/{ref}", response_class=HTMLResponse)
+def verification_page(request: Request, ref: str, job: str | None = None) -> HTMLResponse:
+    with caller(request) as c:
+        view = quality.verification_view(session=c.session, actor=c.user, ref=ref)
+        pending = job if job and jobs.get(session=c.session, job_id=job).status in ("queued", "running") else None
+        failed = None
+        if job and not pending:
+            j = jobs.get(session=c.session, job_id=job)
+            if j.status == "failed" and j.error:
+                from shuliu.errors import localize_error
+
+                failed = localize_error(j.error, language_of(request))
+        return render(
+            request,
+            "verification.html",
+            v=view,
+            pending_job=pending,
+            failed=failed,
+            can_decide=c.user is not None and c.user.role in ("admin", "provider"),
+        )
+
+
+@router.post("/quality/verifications/{ref}/run")
+async def run_verification(request: Request, ref: str) -> Response:
+    form = await request.form()
+    platform = get_platform(request)
+    with caller(request, str(form.get("csrf_token", ""))) as c:
+        view = quality.verification_view(session=c.session, actor=c.user, ref=ref)
+        job_id = quality.submit_verification(session=c.session, actor=c.require(), ref=ref).id
+    platform.notify_jobs()
+    return RedirectResponse(f"/quality/verifications/{view['id']}?job={job_id}", status_code=303)
+
+
+@router.post("/quality/verifications/{ref}/authority")
+async def set_authority(request: Request, ref: str) -> Response:
+    form = await request.form()
+    with caller(request, str(form.get("csrf_token", ""))) as c:
+        view = quality.set_authority(
+            session=c.session,
+            actor=c.require(),
+            ref=ref,
+            field=str(form.get("field", "")),
+            resource_id=str(form.get("resource_id", "")),
+            reason=str(form.get("reason", "")),
+        )
+    return RedirectResponse(f"/quality/verifications/{view['id']}", status_code=303)
