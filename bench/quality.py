@@ -259,7 +259,8 @@ def _report(
         [
             "Profile: the whole profile of a 10-column table (ids, names, codes, phone numbers, amounts, "
             "dates, categories; Parquet, zstd) in a fresh process; the page cache is warm. shuliu computes "
-            "per column nulls, distinct counts (exact under 100,000 distinct values), min, max, mean, standard deviation, "
+            "per column nulls, distinct counts (exact under 100,000 distinct values), min, max, mean, "
+            "standard deviation, "
             "five quantiles, top values, histograms, lengths, shapes and type conformance in two queries; "
             "DuckDB's SUMMARIZE computes approximate distinct counts, min, max, mean, standard deviation, "
             "three approximate quantiles and null percentages. ydata-profiling's time includes no file "

@@ -127,3 +127,15 @@ def test_pages(platform: Platform, client: Any, users: dict[str, Any], tmp_path:
     assert ok.status_code == 200 and 'id="quality-pending"' in ok.text and "enum" in ok.text
     no_csrf = client.post(f"/resources/{rid}/quality/rules", data={"check": "accessible"})
     assert no_csrf.status_code == 403
+
+
+def test_ingest_runs_the_profile_and_check_it_queues(settings: Settings, tmp_path: Path) -> None:
+    from tests.classify.test_interfaces import shuliu_env
+
+    path = write_csv(tmp_path / "people.csv", 300)
+    out = doc(
+        shuliu_env(settings, {"SHULIU_QUALITY_ON_INGEST": "true"}, "ingest", str(path), "--name", "人员", "--json")
+    )
+    assert 0 < out["quality"]["score"] <= 100 and out["quality"]["run_id"]
+    prof = doc(shuliu(settings, "quality", "history", out["resource_id"], "--json"))
+    assert [r["trigger"] for r in prof["runs"]] == ["version"]

@@ -217,6 +217,3 @@ def test_cli(settings: Any, tmp_path: Path) -> None:
     assert again["fields"] == out["fields"]
     auth = doc(shuliu(settings, "quality", "authority", "出生日期核验", "出生日期", a, "--reason", "户籍", "--json"))
     assert auth["authorities"]["出生日期"]["resource_id"] == a
-
-
-

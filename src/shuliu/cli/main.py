@@ -238,6 +238,8 @@ def ingest(
                 if finished.status == "succeeded"
                 else {"error": finished.error}
             )
+        if follow["kind"] == "profile" and finished.status == "succeeded":
+            result["quality"] = (finished.result or {}).get("quality")
 
     def human() -> None:
         out.print(
