@@ -196,3 +196,26 @@ def test_scheduled_checks_are_queued_when_due(platform: Platform, users: dict[st
         assert [
             r["trigger"] for r in quality.history(session=s, actor=s.get(User, users["provider"]), resource_id=rid)
         ] == ["schedule", "schedule"]
+
+
+def test_a_reference_to_another_resource(platform: Platform, users: dict[str, Any], tmp_path: Path) -> None:
+    codes = tmp_path / "codes.csv"
+    t = planted.people(2000)
+    known = sorted({r["区划代码"] for r in t.to_pylist()})
+    keep = [c for c in known if c.isdigit() and c != "000000"][:-5]  # five real codes missing from the list
+    codes.write_text("区划代码,名称\n" + "".join(f"{c},区{i}\n" for i, c in enumerate(keep)), encoding="utf-8")
+    ref = ingest_file(platform, codes, name="区划代码表")
+    assert ref.status == "succeeded", ref.error
+    rid = ingest(platform, tmp_path)
+    target = ref.result["resource_id"]
+    rule = (
+        f"rules: [{{id: region-known, check: reference, column: 区划代码, resource: {target}, ref_column: 区划代码}}]"
+    )
+    do(platform, quality.save_rules, resource_id=rid, text=rule)
+    result = run(platform, do(platform, quality.submit_check, platform=platform, resource_id=rid))
+    (r,) = result["rules"]
+    rows = t.to_pylist()
+    expected = sum(1 for row in rows if row["区划代码"] not in set(keep))
+    assert r["dimension"] == "一致性" and r["failed"] == expected and r["checked"] == 2000
+    with pytest.raises(ValidationFailed, match="no column"):
+        do(platform, quality.save_rules, resource_id=rid, text=rule.replace("ref_column: 区划代码", "ref_column: 没有"))

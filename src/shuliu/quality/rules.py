@@ -113,7 +113,8 @@ class Rule:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "check": self.check, **self.params}
-        if self.dimension != CHECKS[self.check]:
+        default = "一致性" if self.check == "reference" and "resource" in self.params else CHECKS[self.check]
+        if self.dimension != default:
             out["dimension"] = self.dimension
         if self.weight != 1.0:
             out["weight"] = self.weight
@@ -270,7 +271,8 @@ def parse_rule(item: Any, *, place: str = "the rule") -> Rule:
             if not isinstance(age, int | float) or isinstance(age, bool) or age <= 0:
                 raise _bad("{place}: `max_age_days` is a positive number with a column", place=place)
             p["max_age_days"] = age
-    dimension = item.get("dimension") or CHECKS[check]
+    default = "一致性" if check == "reference" and "resource" in p else CHECKS[check]  # across resources
+    dimension = item.get("dimension") or default
     if dimension not in DIMENSIONS:
         raise _bad("{place}: the dimension is one of {dims}", place=place, dims="、".join(DIMENSIONS))
     weight = item.get("weight", 1)

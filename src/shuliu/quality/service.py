@@ -184,7 +184,15 @@ def save_rules(
     _check_columns(rs, [c.name for c in resource.columns])
     for r in rs.rules:
         if r.check == "reference" and "resource" in r.params:
-            catalog.get_resource(session=session, actor=actor, resource_id=r.params["resource"])
+            other = catalog.get_resource(session=session, actor=actor, resource_id=r.params["resource"])
+            if r.params["ref_column"] not in {c.name for c in other.columns}:
+                raise ValidationFailed(
+                    "rule {rule}: {resource} has no column {column}",
+                    rule=r.id,
+                    resource=other.name,
+                    column=r.params["ref_column"],
+                    field="rules",
+                )
     if schedule_hours is not None and not 1 <= schedule_hours <= 24 * 366:
         raise ValidationFailed("the schedule is 1 to 8,784 hours", field="schedule_hours")
     row = session.get(QualityRuleSet, resource.id)
