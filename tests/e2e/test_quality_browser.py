@@ -87,3 +87,28 @@ def test_clean_into_a_new_version_and_see_the_lineage(
     expect(page.locator("#versions-table .sl-clean-steps").first).to_contain_text("fill(姓名)")
     shot("4-lineage")
     assert not page_errors
+
+
+def test_multi_source_verification_and_the_authoritative_source(
+    platform: Platform, tmp_path: Path, page: Any, sign_in: Any, shot: Any, page_errors: list[str]
+) -> None:
+    from tests.quality.test_verify import CHANGED, spec, two_resources
+
+    a, b, counts = two_resources(platform, tmp_path)
+    sign_in("provider")
+    page.goto("/quality/verifications")
+    page.fill("#verify-yaml", spec(a, b))
+    page.click("#verify-submit")
+    field = page.locator('.sl-verify-field[data-field="出生日期"]')
+    expect(field).to_be_visible(timeout=30_000)
+    expect(field.locator(".sl-conflicts")).to_have_text(str(CHANGED))
+    expect(field.locator(".sl-compared")).to_have_text(f"{counts['shared']:,}")
+    expect(field.locator(".sl-conflict-examples tbody tr")).to_have_count(10)
+    shot("5-verification")
+    form = field.locator(".sl-authority-form")
+    form.locator("select").select_option(a)
+    form.locator('input[name="reason"]').fill("户籍登记为准")
+    form.locator("button").click()
+    expect(page.locator('.sl-verify-field[data-field="出生日期"] .sl-authority')).to_have_text("公安人口信息")
+    shot("6-authority")
+    assert not page_errors
