@@ -87,7 +87,7 @@ def _aggregates(t: ir.Table, c: _Col) -> dict[str, Any]:
 
 
 def _shape(x: ir.StringValue) -> ir.StringValue:
-    s = x.substr(0, 40).re_replace("[0-9]", "9").re_replace("[A-Za-z]", "A").re_replace(_CJK, "汉")
+    s = x.re_replace("[0-9]", "9").re_replace("[A-Za-z]", "A").re_replace(_CJK, "汉")
     return s.re_replace(r"\s", "␣")
 
 
@@ -97,36 +97,43 @@ def _branches(t: ir.Table, cols: list[_Col], first: dict[str, Any], exact_limit:
     distinct value instead of per row: 4–10× cheaper); for a column beyond `exact_limit` distinct
     values, on a sample of about SAMPLE rows (and the profile says so)."""
     parts: list[ir.Table] = []
-    cols_out = ("col", "kind", "v", "n", "groups")
+    cols_out = ("col", "kind", "v", "n", "groups", "conf")
+    no_conf = ibis.null("string")
 
     def ranked(g: ir.Table, col: str, kind: str, keep: int) -> ir.Table:
         rk = ibis.row_number().over(order_by=[ibis.desc(g.n), g.v])
-        g = g.mutate(col=ibis.literal(col), kind=ibis.literal(kind), groups=g.n.count().over(), rk=rk)
+        g = g.mutate(col=ibis.literal(col), kind=ibis.literal(kind), groups=g.n.count().over(), rk=rk, conf=no_conf)
         return g.filter(g.rk < keep).select(*cols_out)
 
-    def text_stats(g: ir.Table, col: str) -> list[ir.Table]:
-        """Shapes (top 5) and the counts of blank, integer, number and date values from value counts."""
-        shapes = g.group_by(v=_shape(g.v)).aggregate(n=g.n.sum().cast("int64"))
-        s = g.v.strip()
-        checks = {
-            "empty": s == "",
-            "integer": s.re_search(INTEGER_RE),
-            "number": s.re_search(NUMBER_RE),
-            "date": s.try_cast("date").notnull(),
-        }
-        stats = g.aggregate(
-            **{name: ibis.ifelse(cond, g.n, 0).sum().cast("int64") for name, cond in checks.items()},
-            total=g.n.sum().cast("int64"),
-        )
-        # One row for the four counts ("3,0,12,7" in v): one branch reading the value counts instead
-        # of four (DuckDB evaluates a shared subquery again for every branch that reads it).
-        packed = stats[next(iter(checks))].cast("string")
-        for name in list(checks)[1:]:
-            packed = packed + "," + stats[name].cast("string")
-        long = [
-            stats.select(col=ibis.literal(col), kind=ibis.literal("conf"), v=packed, n=stats.total, groups=stats.total)
+    def text_stats(g: ir.Table, col: str) -> ir.Table:
+        """One branch: the top shapes, each row carrying the column's counts of blank, integer,
+        number and date values ("3,0,12,7" in `conf`). Per distinct value only its shape and a date
+        cast are computed; blank, integer and number are read off the shapes (a handful of rows):
+        `␣*[+-]?9+␣*` is exactly an integer once white space is trimmed."""
+        per = g.mutate(shape=_shape(g.v), d=ibis.ifelse(g.v.strip().try_cast("date").notnull(), g.n, 0))
+        shapes = per.group_by(v=per.shape).aggregate(n=per.n.sum().cast("int64"), d=per.d.sum().cast("int64"))
+        sh = shapes.v
+        counts = [
+            ibis.ifelse(sh.re_search("^␣*$"), shapes.n, 0),
+            ibis.ifelse(sh.re_search("^␣*[+-]?9+␣*$"), shapes.n, 0),
+            ibis.ifelse(sh.re_search(r"^␣*[+-]?(9+(\.9*)?|\.9+)␣*$"), shapes.n, 0),
+            shapes.d,
         ]
-        return [ranked(shapes, col, "pattern", PATTERNS), *long]
+        packed: Any = None
+        for c in counts:
+            part = c.sum().over().cast("int64").cast("string")
+            packed = part if packed is None else packed + "," + part
+        rk = ibis.row_number().over(order_by=[ibis.desc(shapes.n), shapes.v])
+        out = shapes.mutate(
+            col=ibis.literal(col),
+            kind=ibis.literal("pattern"),
+            groups=shapes.n.sum().over().cast("int64"),
+            rk=rk,
+            conf=packed,
+        )
+        return out.filter(out.rk < PATTERNS).select(
+            "col", "kind", v=out.v.substr(0, 40), n="n", groups="groups", conf="conf"
+        )
 
     for c in cols:
         x: Any = t[c.name]
@@ -136,21 +143,21 @@ def _branches(t: ir.Table, cols: list[_Col], first: dict[str, Any], exact_limit:
             g = present.group_by(v=x.cast("string")).aggregate(n=ibis._.count())
             parts.append(ranked(g, c.key, "top", TOP))
             if c.kind == "text":
-                parts.extend(text_stats(g, c.key))
+                parts.append(text_stats(g, c.key))
         elif c.kind == "text":
             nn = int(first[f"{c.key}_nn"] or 0)
             sampled = present if nn <= SAMPLE else present.sample(SAMPLE / nn, seed=7)
             g = sampled.group_by(v=x).aggregate(n=ibis._.count())
-            parts.extend(text_stats(g, c.key))
+            parts.append(text_stats(g, c.key))
         if c.kind == "numeric" and first.get(f"{c.key}_min") is not None:
             lo, hi = float(first[f"{c.key}_min"]), float(first[f"{c.key}_max"])
             width = (hi - lo) / BINS if hi > lo else 1.0
             bucket = ((x.cast("float64") - lo) / width).floor().cast("int64").clip(0, BINS - 1)
             g = present.group_by(v=bucket.cast("string")).aggregate(n=ibis._.count())
             parts.append(
-                g.mutate(col=ibis.literal(c.key), kind=ibis.literal("hist"), groups=ibis.literal(0, "int64")).select(
-                    *cols_out
-                )
+                g.mutate(
+                    col=ibis.literal(c.key), kind=ibis.literal("hist"), groups=ibis.literal(0, "int64"), conf=no_conf
+                ).select(*cols_out)
             )
     return parts
 
@@ -177,6 +184,8 @@ def profile_table(
     if branches:
         for r in ibis.union(*branches).to_pyarrow().to_pylist():
             groups.setdefault((r["col"], r["kind"]), []).append((r["v"], int(r["n"]), int(r["groups"] or 0)))
+            if r["conf"] is not None:  # every pattern row of a column carries the same counts
+                groups[(r["col"], "conf")] = [(r["conf"], int(r["groups"] or 0), int(r["groups"] or 0))]
     columns = [_column(c, first, groups, rows) for c in cols]
     return {
         "rows": rows,
