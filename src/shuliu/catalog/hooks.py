@@ -1,7 +1,7 @@
 """What other domains do when the catalog gets a new version: a registry of follow-up jobs.
 
-The catalog does not know who cares about new data. Classification (and, later, quality
-profiling) register a function here; the ingest and retype jobs call `new_version()` in the
+The catalog does not know who cares about new data. Classification and quality (profile and
+check) register a function here; the ingest, retype and cleaning jobs call `new_version()` in the
 transaction that registers the version, so a follow-up job exists exactly when the version does.
 """
 
