@@ -6,7 +6,9 @@ import contextlib
 import hashlib
 import shutil
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -286,8 +288,30 @@ def submit_retype(
     )
 
 
-@jobs.handler("retype")
-def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
+@dataclass
+class Derived:
+    """What a rewrite of a stored version wrote into its staging folder (see `derive_version`)."""
+
+    rows: int
+    columns: list[Any]
+    options: dict[str, Any]
+    report: dict[str, Any]
+    note: str
+    result: dict[str, Any] = field(default_factory=dict)  # more fields for the job's result
+
+
+def derive_version(
+    ctx: jobs.JobContext,
+    *,
+    action: str,
+    write: Callable[[Any, list[Path], Path, str], Derived],
+    stale: Callable[[], Exception],
+) -> dict[str, Any]:
+    """A new version of `ctx.params["resource_id"]` rewritten from its version
+    `ctx.params["version_id"]` (which stays, as the new version's parent): `write(engine, files,
+    staging, label)` writes the staging folder's Parquet; the folder is published, registered in
+    one transaction with the follow-up jobs, and discarded again if that fails. `stale()` is the
+    error when a newer version arrived meanwhile. Type corrections and cleaning are such rewrites."""
     platform, p = ctx.platform, ctx.params
     started = time.monotonic()
     with platform.db.session() as s:
@@ -295,8 +319,7 @@ def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
         if version is None:
             raise NotFound("no version {version_id}", version_id=p["version_id"])
         files = platform.store.files(version.content_hash)
-        label = f"v{version.number}"
-        parent = version
+        label, parent_id = f"v{version.number}", version.id
         base = {
             "source_name": version.source_name,
             "source_format": version.source_format,
@@ -305,38 +328,37 @@ def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
     stored = None
     try:
         with platform.store.staging() as staging, platform.engine() as engine:
-            ctx.progress(0.1, "cast", force=True)
-            rows, columns = rewrite_with_types(engine, files, staging, p["types"], file=label)
+            made = write(engine, files, staging, label)
             stored = platform.store.publish(staging)
         with platform.db.session() as s:
             actor = s.get(User, ctx.actor_id) if ctx.actor_id else None
             resource = catalog.get_resource(session=s, actor=actor, resource_id=p["resource_id"])
-            if resource.current_version_id != parent.id:
-                raise IngestError("a newer version arrived meanwhile; correct the types on it instead")
-            note = p.get("note") or "类型修正: " + ", ".join(f"{k}→{v}" for k, v in p["types"].items())
+            if resource.current_version_id != parent_id:
+                raise stale()
             new = catalog.add_version(
                 session=s,
                 actor=actor,
                 resource=resource,
-                action="retyped",
+                action=action,
                 new=catalog.NewVersion(
                     content_hash=stored.content_hash,
                     size_bytes=stored.size_bytes,
-                    rows=rows,
-                    columns=columns,
-                    options={"column_types": p["types"]},
-                    report={"retyped_from": label},
+                    rows=made.rows,
+                    columns=made.columns,
+                    options=made.options,
+                    report=made.report,
                     duration_s=round(time.monotonic() - started, 3),
-                    note=note,
-                    parent_version_id=parent.id,
+                    note=made.note,
+                    parent_version_id=parent_id,
                     **base,
                 ),
             )
             out = {
                 "resource_id": resource.id,
                 "version": f"v{new.number}",
-                "rows": rows,
-                "columns": [c.to_dict() for c in columns],
+                "rows": made.rows,
+                "columns": [c.to_dict() for c in made.columns],
+                **made.result,
             }
             out["followups"] = hooks.new_version(
                 platform=platform, session=s, actor_id=ctx.actor_id, resource_id=resource.id, version_id=new.id
@@ -347,3 +369,21 @@ def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
         if stored is not None and not _referenced(platform, stored.content_hash):
             platform.store.discard(stored.content_hash)
         raise
+
+
+@jobs.handler("retype")
+def run_retype(ctx: jobs.JobContext) -> dict[str, Any]:
+    p = ctx.params
+
+    def write(engine: Any, files: list[Path], staging: Path, label: str) -> Derived:
+        ctx.progress(0.1, "cast", force=True)
+        rows, columns = rewrite_with_types(engine, files, staging, p["types"], file=label)
+        note = p.get("note") or "类型修正: " + ", ".join(f"{k}→{v}" for k, v in p["types"].items())
+        return Derived(rows, columns, {"column_types": p["types"]}, {"retyped_from": label}, note)
+
+    return derive_version(
+        ctx,
+        action="retyped",
+        write=write,
+        stale=lambda: IngestError("a newer version arrived meanwhile; correct the types on it instead"),
+    )

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import ibis
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -345,7 +346,7 @@ def _check_version(
         ctx, table = _context(platform, s, actor, resource, version, rs, engine)
         if table is None:  # nothing else can be checked: only 可访问性 counts
             results = R.evaluate(
-                _empty(engine),
+                ibis.memtable({"_": [0]}),  # table-level checks only: no query runs
                 [r for r in rs.rules if r.check in ("accessible", "freshness") and "column" not in r.params],
                 ctx,
             )
@@ -382,12 +383,6 @@ def _check_version(
             out["run_id"] = None
         out["seconds"] = round(time.perf_counter() - started, 3)
     return out
-
-
-def _empty(engine: Any) -> Any:
-    import ibis
-
-    return ibis.memtable({"_": [0]})
 
 
 def history(*, session: Session, actor: User | None, resource_id: str, limit: int = 100) -> list[dict[str, Any]]:
@@ -557,76 +552,37 @@ def submit_clean(*, platform: Platform, session: Session, actor: User, resource_
 @jobs.handler("clean")
 def run_clean(ctx: jobs.JobContext) -> dict[str, Any]:
     """Clean a version into a new one (lineage: the old version is its parent and stays)."""
-    from shuliu.catalog.ingest import _referenced
+    from shuliu.catalog.ingest import Derived, derive_version
     from shuliu.engine.ingest.finish import PART
     from shuliu.quality import clean
 
-    platform, p = ctx.platform, ctx.params
-    started = time.monotonic()
-    steps = clean.parse(p["recipe"])
-    with platform.db.session() as s:
-        parent = _version(s, p["version_id"])
-        files = platform.store.files(parent.content_hash)
-        label, parent_id = f"v{parent.number}", parent.id
-        base = {
-            "source_name": parent.source_name,
-            "source_format": parent.source_format,
-            "source_sha256": parent.source_sha256,
-        }
-    stored = None
-    try:
-        with platform.store.staging() as staging, platform.engine() as engine:
-            source = engine.table_in_order(files, file_col=clean.ROW_FILE, row_col=clean.ROW)
-            cleaned, counts = clean.apply(source, steps)
-            ctx.progress(0.2, "count", force=True)
-            changed = {int(r["step"]): int(r["changed"] or 0) for r in counts.to_pyarrow().to_pylist()}
-            ctx.progress(0.5, "write", force=True)
-            out_expr = cleaned.order_by([cleaned[clean.ROW_FILE], cleaned[clean.ROW]]).drop(clean.ROW_FILE, clean.ROW)
-            engine.to_parquet(out_expr, staging / PART)
-            table = engine.table([staging / PART])
-            rows, columns = engine.count(table), engine.schema(table)
-            stored = platform.store.publish(staging)
+    steps = clean.parse(ctx.params["recipe"])
+
+    def write(engine: Any, files: list[Path], staging: Path, label: str) -> Derived:
+        source = engine.table_in_order(files, file_col=clean.ROW_FILE, row_col=clean.ROW)
+        cleaned, counts = clean.apply(source, steps)
+        ctx.progress(0.2, "count", force=True)
+        changed = {int(r["step"]): int(r["changed"] or 0) for r in counts.to_pyarrow().to_pylist()}
+        ctx.progress(0.5, "write", force=True)
+        out_expr = cleaned.order_by([cleaned[clean.ROW_FILE], cleaned[clean.ROW]]).drop(clean.ROW_FILE, clean.ROW)
+        engine.to_parquet(out_expr, staging / PART)
+        table = engine.table([staging / PART])
         report = [{"step": st.describe(), "changed": changed.get(i, 0)} for i, st in enumerate(steps, 1)]
-        with platform.db.session() as s:
-            actor = s.get(User, ctx.actor_id) if ctx.actor_id else None
-            resource = catalog.get_resource(session=s, actor=actor, resource_id=p["resource_id"])
-            if resource.current_version_id != parent_id:
-                raise ValidationFailed("a newer version arrived meanwhile; clean that one instead", field="recipe")
-            new = catalog.add_version(
-                session=s,
-                actor=actor,
-                resource=resource,
-                action="cleaned",
-                new=catalog.NewVersion(
-                    content_hash=stored.content_hash,
-                    size_bytes=stored.size_bytes,
-                    rows=rows,
-                    columns=columns,
-                    options={"recipe": p["recipe"]},
-                    report={"cleaned_from": label, "steps": report},
-                    duration_s=round(time.monotonic() - started, 3),
-                    note="清洗: " + ", ".join(st.describe() for st in steps),
-                    parent_version_id=parent_id,
-                    **base,
-                ),
-            )
-            result = {
-                "resource_id": resource.id,
-                "version": f"v{new.number}",
-                "from": label,
-                "rows": rows,
-                "columns": [c.to_dict() for c in columns],
-                "steps": report,
-            }
-            result["followups"] = hooks.new_version(
-                platform=platform, session=s, actor_id=ctx.actor_id, resource_id=resource.id, version_id=new.id
-            )
-            jobs.complete_in(session=s, job_id=ctx.job_id, result=result)
-            return result
-    except BaseException:
-        if stored is not None and not _referenced(platform, stored.content_hash):
-            platform.store.discard(stored.content_hash)
-        raise
+        return Derived(
+            engine.count(table),
+            engine.schema(table),
+            {"recipe": ctx.params["recipe"]},
+            {"cleaned_from": label, "steps": report},
+            "清洗: " + ", ".join(st.describe() for st in steps),
+            result={"from": label, "steps": report},
+        )
+
+    return derive_version(
+        ctx,
+        action="cleaned",
+        write=write,
+        stale=lambda: ValidationFailed("a newer version arrived meanwhile; clean that one instead", field="recipe"),
+    )
 
 
 # -- multi-source verification (多源核验) and the authoritative source (一数一源) -------------------------------
