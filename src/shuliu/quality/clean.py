@@ -138,7 +138,7 @@ def _text(x: Any) -> Any:
     return x if x.type().is_string() else x.cast("string")
 
 
-def _as_date(x: Any) -> Any:
+def as_date(x: Any) -> Any:
     if x.type().is_date():
         return x
     if x.type().is_timestamp():
@@ -219,7 +219,7 @@ def _step(step: Step, x: Any) -> Any:
     if step.kind == "fullwidth":
         return x.translate(FULL, HALF) if x.type().is_string() else x
     if step.kind == "date":
-        return _as_date(x)
+        return as_date(x)
     if step.kind == "phone":
         return _phone(x)
     if step.kind == "resident_id":

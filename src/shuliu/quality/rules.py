@@ -311,6 +311,11 @@ def _region_codes() -> list[str]:
 VOCABULARIES = {"admin_divisions": _region_codes}
 
 
+def _vocabulary(name: str) -> ir.Table:
+    """A vocabulary as an in-memory code table (a semi-join, not thousands of literals in the SQL)."""
+    return ibis.memtable({"code": VOCABULARIES[name]()})
+
+
 # -- compiling rules to the engine ---------------------------------------------------------------------------
 @dataclass
 class Context:
@@ -368,7 +373,7 @@ def _type_ok(x: Any, kind: str) -> Any:
     if kind == "email":
         return s.re_search(r"^[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(\.[A-Za-z0-9\-]+)+$")
     if kind == "region_code":
-        return s.isin(_region_codes())
+        return s.isin(_vocabulary("admin_divisions").code)
     raise AssertionError(kind)
 
 
@@ -399,21 +404,10 @@ def _id_parts(s: Any) -> tuple[Any, Any, Any]:
 
 
 def _birth_text(x: Any) -> Any:
-    if x.type().is_date() or x.type().is_timestamp():
-        return x.strftime("%Y%m%d")
-    s = x.strip()
-    as_date = s.try_cast("date").strftime("%Y%m%d")
-    digits = s.re_replace(r"[^0-9]", "")
-    # 1990-1-2, 1990/01/02, 1990年1月2日: year, month and day as numbers
-    parts = s.re_search(r"^[0-9]{4}\D[0-9]{1,2}\D[0-9]{1,2}\D?$")
-    y = s.re_extract(r"^([0-9]{4})", 1)
-    m = s.re_extract(r"^[0-9]{4}\D([0-9]{1,2})", 1).lpad(2, "0")
-    d = s.re_extract(r"^[0-9]{4}\D[0-9]{1,2}\D([0-9]{1,2})", 1).lpad(2, "0")
-    return ibis.coalesce(
-        as_date,
-        ibis.ifelse(parts, y + m + d, ibis.null("string")),
-        ibis.ifelse(digits.length() == 8, digits, ibis.null("string")),
-    )
+    """A birth date as yyyymmdd text, whatever its form (the cleaning step's date reader)."""
+    from shuliu.quality.clean import as_date
+
+    return as_date(x).strftime("%Y%m%d")
 
 
 def compile_rule(t: ir.Table, rule: Rule, ctx: Context) -> Compiled:
@@ -447,14 +441,16 @@ def compile_rule(t: ir.Table, rule: Rule, ctx: Context) -> Compiled:
     if c == "type":
         return Compiled(present, ~_type_ok(x, p["type"]).fill_null(False))
     if c in ("range", "length"):
-        v = x.length() if c == "length" else x
-        if c == "length" and not x.type().is_string():
-            v = _text_of(x).length()
+        v = _text_of(x).length() if c == "length" else x
+
+        def bound(value: Any) -> Any:
+            return ibis.literal(value) if c == "length" else _literal_like(x, value)
+
         bad = ibis.literal(False)
         if "min" in p:
-            bad = bad | (v < (ibis.literal(p["min"]) if c == "length" else _literal_like(x, p["min"])))
+            bad = bad | (v < bound(p["min"]))
         if "max" in p:
-            bad = bad | (v > (ibis.literal(p["max"]) if c == "length" else _literal_like(x, p["max"])))
+            bad = bad | (v > bound(p["max"]))
         return Compiled(x.notnull(), bad)
     if c == "enum":
         values = p["values"]
@@ -465,8 +461,7 @@ def compile_rule(t: ir.Table, rule: Rule, ctx: Context) -> Compiled:
         return Compiled(present, ~target.isin(values))
     if c == "reference":
         if "vocabulary" in p:
-            codes = ibis.memtable({"code": VOCABULARIES[p["vocabulary"]]()})
-            return Compiled(present, ~_text_of(x).strip().isin(codes.code))
+            return Compiled(present, ~_text_of(x).strip().isin(_vocabulary(p["vocabulary"]).code))
         other = ctx.tables.get(p["resource"])
         if other is None:
             raise ValidationFailed(

@@ -145,15 +145,13 @@ def parse(text: str | dict[str, Any]) -> Spec:
 # -- the engine side -------------------------------------------------------------------------------------------
 def normalised(x: Any) -> Any:
     """A value as compared: text trimmed and half-width, dates and times as ISO dates, numbers as text."""
-    from shuliu.quality.clean import FULL, HALF, _as_date
+    from shuliu.quality.clean import FULL, HALF, as_date
 
     if x.type().is_date() or x.type().is_timestamp():
-        return _as_date(x).cast("string")
+        return as_date(x).cast("string")
     s = (x if x.type().is_string() else x.cast("string")).strip().translate(FULL, HALF)
-    as_date = ibis.ifelse(
-        s.re_search(r"^[0-9]{4}\D[0-9]{1,2}\D[0-9]{1,2}\D?$|^[0-9]{8}$"), _as_date(s), ibis.null("date")
-    )
-    return ibis.ifelse(s == "", ibis.null("string"), ibis.coalesce(as_date.cast("string"), s))
+    parsed = as_date(s)  # null unless the text is a date in one of the forms it reads
+    return ibis.ifelse(s == "", ibis.null("string"), ibis.coalesce(parsed.cast("string"), s))
 
 
 def check_columns(spec: Spec, tables: list[ir.Table]) -> None:
