@@ -119,6 +119,23 @@ def test_distinct_counts_beyond_the_limit_are_approximate_and_say_so(engine: Dat
     assert few["distinct_exact"] is True and few["distinct"] == 7
 
 
+def test_text_with_many_distinct_values_is_shaped_from_a_sample_and_says_so(engine: DataEngine) -> None:
+    n = 60_000
+    serial = [str(i) if i % 10 == 0 else f"NO{i:06d}" for i in range(n)]
+    few = ["甲", "乙 ", "12"] * (n // 3)
+    got = {c["name"]: c for c in run(engine, pd.DataFrame({"编号": serial, "类别": few}))["columns"]}
+    c = got["编号"]
+    assert c["distinct"] == n and c["distinct_exact"]  # value counts stay exact
+    assert 0.8 * prof.SAMPLE < c["sampled"] < 1.2 * prof.SAMPLE
+    assert c["conformance"]["integer"] == pytest.approx(0.1, abs=0.02)
+    assert c["conformance"]["number"] == c["conformance"]["integer"]
+    assert c["patterns"][0]["pattern"] == "AA999999"
+    assert c["patterns"][0]["count"] == pytest.approx(0.9 * c["sampled"], rel=0.05)
+    cat = got["类别"]  # few distinct values: every figure exact, no sample
+    assert cat["sampled"] is None and cat["conformance"]["integer"] == pytest.approx(1 / 3, abs=1e-6)
+    assert {p["pattern"]: p["count"] for p in cat["patterns"]} == {"汉": n // 3, "汉␣": n // 3, "99": n // 3}
+
+
 def test_empty_and_all_null_tables(engine: DataEngine) -> None:
     empty = run(engine, pd.DataFrame({"a": pd.Series([], dtype="float64"), "b": pd.Series([], dtype="object")}))
     assert empty["rows"] == 0 and all(c["nulls"] == 0 and c["distinct"] == 0 for c in empty["columns"])

@@ -636,10 +636,12 @@ def suggest(profile: dict[str, Any], labels: dict[str, str] | None = None) -> li
             )
         if kind == "text" and c.get("patterns") and label is None:
             top = c["patterns"][0]
-            if top["count"] == nn and len(c["patterns"]) == 1 and c["distinct"] > 20 and c["lengths"]["max"] <= 40:
+            looked = c.get("sampled") or nn  # shapes of a column with many distinct values are from a sample
+            if top["count"] == looked and len(c["patterns"]) == 1 and c["distinct"] > 20 and c["lengths"]["max"] <= 40:
+                where = f"抽样的 {looked:,} 个值" if c.get("sampled") else "所有值"
                 add(
                     {"check": "pattern", "column": name, "pattern": _pattern_regex(top["pattern"])},
-                    f"所有值的形如 {top['pattern']}",
+                    f"{where}的形如 {top['pattern']}",
                 )
         if kind == "text" and c["conformance"]["date"] >= 0.95 and label is None:
             add({"check": "type", "column": name, "type": "date"}, "几乎都是日期 (nearly all dates)")
