@@ -105,6 +105,14 @@ def test_every_figure_equals_pandas(engine: DataEngine) -> None:
     assert patterns["9999-99-99"] == int((m == "2024-01-02").sum())
     dates = cols["日期"]
     assert dates["kind"] == "temporal" and dates["min"] == min(df["日期"]).isoformat()
+    day0 = min(df["日期"])
+    days = np.array([(d - day0).days for d in df["日期"]])
+    width = math.ceil(days.max() / prof.BINS)  # whole days
+    bins = min(prof.BINS, days.max() // width + 1)
+    assert dates["histogram"]["counts"] == np.bincount(np.minimum(days // width, bins - 1), minlength=bins).tolist()
+    assert dates["histogram"]["edges"] == [
+        (day0 + dtm.timedelta(days=int(i * width))).isoformat() for i in range(bins + 1)
+    ]
     assert cols["标志"]["true"] == int(df["标志"].sum())
     assert cols["序号"]["unique"] is True and cols["计数"]["unique"] is False
 
@@ -134,6 +142,18 @@ def test_text_with_many_distinct_values_is_shaped_from_a_sample_and_says_so(engi
     cat = got["类别"]  # few distinct values: every figure exact, no sample
     assert cat["sampled"] is None and cat["conformance"]["integer"] == pytest.approx(1 / 3, abs=1e-6)
     assert {p["pattern"]: p["count"] for p in cat["patterns"]} == {"汉": n // 3, "汉␣": n // 3, "99": n // 3}
+
+
+def test_histograms_of_a_week_of_dates_and_of_timestamps(engine: DataEngine) -> None:
+    start = dtm.date(2024, 3, 1)
+    week = [start + dtm.timedelta(days=i % 7) for i in range(700)]
+    stamps = pd.Series(pd.to_datetime("2024-01-01") + pd.to_timedelta(np.arange(700) * 3600, unit="s"))
+    got = {c["name"]: c for c in run(engine, pd.DataFrame({"d": week, "ts": stamps}))["columns"]}
+    d = got["d"]["histogram"]
+    assert d["counts"] == [100] * 7 and d["edges"][0] == "2024-03-01" and d["edges"][-1] == "2024-03-08"
+    ts = got["ts"]["histogram"]
+    expected = np.histogram(np.arange(700) * 3600.0, bins=prof.BINS)[0].tolist()
+    assert ts["counts"] == expected and ts["edges"][0].startswith("2024-01-01T00:00:00")
 
 
 def test_empty_and_all_null_tables(engine: DataEngine) -> None:

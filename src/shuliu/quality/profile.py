@@ -6,11 +6,12 @@ interpolation, as pandas), zeros and negatives, text lengths.
 
 Query 2 is a UNION ALL of a few small results over stacked per-column inputs (see `_branches`):
 the value counts of each column whose approximate distinct count is under `exact_limit` give its
-exact distinct count, top values and, for numbers, the histogram; the other numeric columns get a
-histogram from their rows (edges from query 1); text gets shapes (9 a digit, A a Latin letter, 汉 a
-CJK character, ␣ white space), blanks and type conformance (integers, numbers, dates) — computed on
-the distinct values weighted by their counts, so each regular expression runs once per distinct
-value rather than once per row (a shape per row cost 1.4 s per million values).
+exact distinct count, top values and, for numbers and dates, the histogram; the other numeric and
+temporal columns get a histogram from their rows (edges from query 1); text gets shapes (9 a
+digit, A a Latin letter, 汉 a CJK character, ␣ white space), blanks and type conformance
+(integers, numbers, dates) — computed on the distinct values weighted by their counts, so each
+regular expression runs once per distinct value rather than once per row (a shape per row cost
+1.4 s per million values).
 
 A column beyond `exact_limit` distinct values keeps the HyperLogLog count and says so
 (`distinct_exact`: false; DuckDB's was measured within 2 % at a million values and 8 % at five)
@@ -23,6 +24,7 @@ that much between two profiles of the same data; every other figure is exact or 
 
 from __future__ import annotations
 
+import datetime as dtm
 import math
 import time
 from collections.abc import Callable
@@ -89,6 +91,32 @@ def _aggregates(t: ir.Table, c: _Col) -> dict[str, Any]:
     return out
 
 
+def _epoch(value: Any) -> float:
+    """Seconds since 1970 (UTC) of a date or a timestamp (naive ones are read as UTC, as the engine
+    runs in UTC)."""
+    if not isinstance(value, dtm.datetime):
+        value = dtm.datetime.combine(value, dtm.time())
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=dtm.UTC)
+    return value.timestamp()
+
+
+def _bins(c: _Col, first: dict[str, Any]) -> tuple[float, float, int]:
+    """The low edge, width and number of a column's histogram bins, from query 1's min and max:
+    20 equal bins of numbers and timestamps (seconds), the last one closed; dates in bins of whole
+    days, as many as the range needs up to 20 (a week of dates is seven bins of a day)."""
+    lo_v, hi_v = first[f"{c.key}_min"], first[f"{c.key}_max"]
+    if c.kind == "numeric":
+        lo, hi = float(lo_v), float(hi_v)
+    else:
+        lo, hi = _epoch(lo_v), _epoch(hi_v)
+    if c.kind == "temporal" and c.dtype.is_date():
+        days = round((hi - lo) / 86_400)
+        width_days = max(1, math.ceil(days / BINS))
+        return lo, width_days * 86_400.0, min(BINS, days // width_days + 1)
+    return lo, ((hi - lo) / BINS if hi > lo else 1.0), BINS
+
+
 def _branches(t: ir.Table, cols: list[_Col], first: dict[str, Any], exact_limit: int) -> list[ir.Table]:
     """The second query's parts, each giving rows (col, kind, v, n), written once over stacked
     per-column inputs rather than once per column: Ibis compiles an expression in time
@@ -106,7 +134,7 @@ def _branches(t: ir.Table, cols: list[_Col], first: dict[str, Any], exact_limit:
       rows: `␣*[+-]?9+␣*` is exactly an integer once white space is trimmed) and packed in one
       row per column ("3,0,12,7" in `v`, the values looked at in `n`);
     * numeric values (from the value counts where there are some: thousands of rows instead of
-      millions) → 20-bin histograms with edges from query 1.
+      millions), dates and timestamps → histograms with edges from query 1 (see `_bins`).
     """
     lit = ibis.literal
     counts: list[ir.Table] = []
@@ -126,11 +154,11 @@ def _branches(t: ir.Table, cols: list[_Col], first: dict[str, Any], exact_limit:
                 texts.append(g.select(col=lit(c.key), v=g.v, n=g.n.cast("int64")))
             else:
                 to_sample.setdefault(SAMPLE / nn if nn > SAMPLE else 1.0, []).append(c)
-        if c.kind == "numeric" and first.get(f"{c.key}_min") is not None:
-            lo, hi = float(first[f"{c.key}_min"]), float(first[f"{c.key}_max"])
-            width = (hi - lo) / BINS if hi > lo else 1.0
+        if c.kind in ("numeric", "temporal") and first.get(f"{c.key}_min") is not None:
+            lo, width, bins = _bins(c, first)
             src = g if g is not None else t.filter(x.notnull()).select(v=x, n=lit(1, "int64"))
-            bucket = ((src.v.cast("float64") - lo) / width).floor().cast("int64").clip(0, BINS - 1)
+            value = src.v.cast("float64") if c.kind == "numeric" else src.v.cast("timestamp").epoch_seconds()
+            bucket = ((value - lo) / width).floor().cast("int64").clip(0, bins - 1)
             numbers.append(src.select(col=lit(c.key), b=bucket, n=src.n.cast("int64")))
 
     for fraction, sampled in to_sample.items():
@@ -262,19 +290,22 @@ def _column(
         "stddev": _num(first.get(f"{k}_std")),
         "top": [{"value": v, "count": n} for v, n in top],
     }
+    hist = groups.get((k, "hist"))
+    if hist is not None and out["min"] is not None:
+        lo, width, bins = _bins(c, first)
+        counts = [0] * bins
+        for v, n in hist:
+            counts[int(v or 0)] = n
+        edges: list[Any] = [lo + i * width for i in range(bins + 1)]
+        if c.kind == "temporal":  # ISO dates or timestamps (UTC)
+            as_time = [dtm.datetime.fromtimestamp(e, dtm.UTC) for e in edges]
+            edges = [e.date().isoformat() if c.dtype.is_date() else e.isoformat() for e in as_time]
+        out["histogram"] = {"edges": edges, "counts": counts}
     if c.kind == "numeric":
         qs = first.get(f"{k}_q") or [None] * len(QUANTILES)
         out["quantiles"] = {f"p{int(q * 100):02d}": _num(v) for q, v in zip(QUANTILES, qs, strict=True)}
         out["zeros"] = int(first[f"{k}_zeros"] or 0)
         out["negatives"] = int(first[f"{k}_neg"] or 0)
-        hist = groups.get((k, "hist"))
-        if hist is not None and out["min"] is not None:
-            lo, hi = float(first[f"{k}_min"]), float(first[f"{k}_max"])
-            width = (hi - lo) / BINS if hi > lo else 1.0
-            counts = [0] * BINS
-            for v, n in hist:
-                counts[int(v or 0)] = n
-            out["histogram"] = {"edges": [lo + i * width for i in range(BINS + 1)], "counts": counts}
     elif c.kind == "boolean":
         out["true"] = int(first[f"{k}_true"] or 0)
     elif c.kind == "text":

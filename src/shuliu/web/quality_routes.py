@@ -39,7 +39,7 @@ def _bar(labels: list[str], values: list[float], *, horizontal: bool = False, na
 def _column_chart(c: dict[str, Any]) -> str | None:
     if c.get("histogram"):
         edges = c["histogram"]["edges"]
-        labels = [f"{edges[i]:.4g}" for i in range(len(edges) - 1)]
+        labels = [e if isinstance(e, str) else f"{e:.4g}" for e in edges[:-1]]  # dates are ISO text
         return _bar(labels, c["histogram"]["counts"])
     if c.get("top"):
         top = list(reversed(c["top"]))
