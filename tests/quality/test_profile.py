@@ -156,6 +156,22 @@ def test_histograms_of_a_week_of_dates_and_of_timestamps(engine: DataEngine) -> 
     assert ts["counts"] == expected and ts["edges"][0].startswith("2024-01-01T00:00:00")
 
 
+def test_dates_at_the_ends_of_the_calendar(engine: DataEngine) -> None:
+    """9999-12-31 is a common "no expiry" value in government tables: the bins' last edge must not
+    leave the calendar."""
+    df = pd.DataFrame(
+        {
+            "有效期至": [dtm.date(2020, 1, 1), dtm.date(9999, 12, 31), dtm.date(2021, 5, 5)] * 5,
+            "ts": [dtm.datetime(1, 1, 1), dtm.datetime(9999, 12, 31, 23, 59, 59), dtm.datetime(2020, 1, 1)] * 5,
+        }
+    ).astype(object)
+    got = {c["name"]: c for c in run(engine, df)["columns"]}
+    d, ts = got["有效期至"]["histogram"], got["ts"]["histogram"]
+    assert sum(d["counts"]) == 15 and d["counts"][0] == 10 and d["counts"][-1] == 5
+    assert d["edges"][0] == "2020-01-01" and d["edges"][-1] == "9999-12-31"
+    assert ts["counts"][0] == 5 and ts["counts"][-1] == 5 and ts["edges"][0].startswith("0001-01-01")
+
+
 def test_empty_and_all_null_tables(engine: DataEngine) -> None:
     empty = run(engine, pd.DataFrame({"a": pd.Series([], dtype="float64"), "b": pd.Series([], dtype="object")}))
     assert empty["rows"] == 0 and all(c["nulls"] == 0 and c["distinct"] == 0 for c in empty["columns"])

@@ -70,12 +70,24 @@ class _Col:
     kind: str
 
 
+def _seconds(x: Any) -> Any:
+    """Seconds since 1970 of a date or timestamp, as a double (Ibis types `epoch_seconds` int32,
+    which ends in 2038)."""
+    return x.cast("timestamp").epoch_seconds().cast("float64")
+
+
 def _aggregates(t: ir.Table, c: _Col) -> dict[str, Any]:
     x: Any = t[c.name]
     k = c.key
     out: dict[str, Any] = {f"{k}_nn": x.count(), f"{k}_ad": x.approx_nunique()}
-    if c.kind in ("numeric", "temporal", "text"):
+    if c.kind in ("numeric", "text"):
         out[f"{k}_min"], out[f"{k}_max"] = x.min(), x.max()
+    elif c.kind == "temporal":
+        # as text (DuckDB's ISO form, as top values) and as epoch seconds for the histogram's bins:
+        # DuckDB's dates run to the year 5,881,580 and Python's stop at 9999
+        lo, hi = x.min(), x.max()
+        out[f"{k}_min"], out[f"{k}_max"] = lo.cast("string"), hi.cast("string")
+        out[f"{k}_emin"], out[f"{k}_emax"] = _seconds(lo), _seconds(hi)
     if c.kind == "numeric":
         f = x.cast("float64")
         out[f"{k}_mean"] = f.mean()
@@ -91,25 +103,23 @@ def _aggregates(t: ir.Table, c: _Col) -> dict[str, Any]:
     return out
 
 
-def _epoch(value: Any) -> float:
-    """Seconds since 1970 (UTC) of a date or a timestamp (naive ones are read as UTC, as the engine
-    runs in UTC)."""
-    if not isinstance(value, dtm.datetime):
-        value = dtm.datetime.combine(value, dtm.time())
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=dtm.UTC)
-    return value.timestamp()
+def _from_epoch(seconds: float) -> dtm.datetime:
+    """The UTC time of an epoch; beyond the calendar (the last edge of bins ending on 9999-12-31,
+    a common "no expiry" value) its first or last instant."""
+    try:
+        return dtm.datetime(1970, 1, 1, tzinfo=dtm.UTC) + dtm.timedelta(seconds=seconds)
+    except OverflowError:
+        return (dtm.datetime.max if seconds > 0 else dtm.datetime.min).replace(tzinfo=dtm.UTC)
 
 
 def _bins(c: _Col, first: dict[str, Any]) -> tuple[float, float, int]:
     """The low edge, width and number of a column's histogram bins, from query 1's min and max:
     20 equal bins of numbers and timestamps (seconds), the last one closed; dates in bins of whole
     days, as many as the range needs up to 20 (a week of dates is seven bins of a day)."""
-    lo_v, hi_v = first[f"{c.key}_min"], first[f"{c.key}_max"]
     if c.kind == "numeric":
-        lo, hi = float(lo_v), float(hi_v)
-    else:
-        lo, hi = _epoch(lo_v), _epoch(hi_v)
+        lo, hi = float(first[f"{c.key}_min"]), float(first[f"{c.key}_max"])
+    else:  # seconds since 1970 (the engine runs in UTC)
+        lo, hi = float(first[f"{c.key}_emin"]), float(first[f"{c.key}_emax"])
     if c.kind == "temporal" and c.dtype.is_date():
         days = round((hi - lo) / 86_400)
         width_days = max(1, math.ceil(days / BINS))
@@ -157,7 +167,7 @@ def _branches(t: ir.Table, cols: list[_Col], first: dict[str, Any], exact_limit:
         if c.kind in ("numeric", "temporal") and first.get(f"{c.key}_min") is not None:
             lo, width, bins = _bins(c, first)
             src = g if g is not None else t.filter(x.notnull()).select(v=x, n=lit(1, "int64"))
-            value = src.v.cast("float64") if c.kind == "numeric" else src.v.cast("timestamp").epoch_seconds()
+            value = src.v.cast("float64") if c.kind == "numeric" else _seconds(src.v)
             bucket = ((value - lo) / width).floor().cast("int64").clip(0, bins - 1)
             numbers.append(src.select(col=lit(c.key), b=bucket, n=src.n.cast("int64")))
 
@@ -298,7 +308,7 @@ def _column(
             counts[int(v or 0)] = n
         edges: list[Any] = [lo + i * width for i in range(bins + 1)]
         if c.kind == "temporal":  # ISO dates or timestamps (UTC)
-            as_time = [dtm.datetime.fromtimestamp(e, dtm.UTC) for e in edges]
+            as_time = [_from_epoch(e) for e in edges]
             edges = [e.date().isoformat() if c.dtype.is_date() else e.isoformat() for e in as_time]
         out["histogram"] = {"edges": edges, "counts": counts}
     if c.kind == "numeric":
